@@ -1,0 +1,53 @@
+package io.github.sparkresnet.cli;
+
+import io.github.sparkresnet.BadInputException;
+
+import java.io.PrintWriter;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+
+/**
+ * The one entry point: {@code spark-submit --class io.github.sparkresnet.cli.Main job.jar train ...}
+ * on a cluster, and {@code submit/run-local.sh train ...} on embedded Spark.
+ *
+ * <p>Exit codes: 0 success, 2 bad input (usage errors and {@link BadInputException}), 1 anything else.
+ */
+@Command(name = "spark-resnet",
+        mixinStandardHelpOptions = true,
+        versionProvider = VersionProvider.class,
+        description = "Train a ResNet34 on two CIFAR-10 classes with Spark and DL4J parameter averaging.",
+        subcommands = {TrainCommand.class, CommandLine.HelpCommand.class})
+public final class Main implements Runnable {
+    public static final int EXIT_BAD_INPUT = 2;
+
+    @CommandLine.Spec
+    CommandLine.Model.CommandSpec spec;
+
+    public static void main(String[] args) {
+        // exit explicitly: Spark and ND4J leave non-daemon threads behind
+        System.exit(run(args));
+    }
+
+    /** Runs the command line and returns the exit code (tests call this). */
+    public static int run(String... args) {
+        CommandLine cli = new CommandLine(new Main());
+        cli.setExitCodeExceptionMapper(t -> t instanceof CommandLine.ParameterException || BadInputException.findIn(t) != null
+                ? EXIT_BAD_INPUT : 1);
+        cli.setExecutionExceptionHandler((e, cmd, parsed) -> {
+            BadInputException bad = BadInputException.findIn(e);
+            PrintWriter err = cmd.getErr();
+            if (bad != null) {
+                err.println("error: " + bad.getMessage());
+                err.flush();
+                return EXIT_BAD_INPUT;
+            }
+            throw e;
+        });
+        return cli.execute(args);
+    }
+
+    @Override
+    public void run() {
+        spec.commandLine().usage(spec.commandLine().getOut());
+    }
+}

@@ -1,0 +1,88 @@
+package io.github.sparkresnet.data;
+
+import static org.apache.spark.sql.functions.col;
+import static org.apache.spark.sql.functions.rand;
+
+import java.util.ArrayList;
+import java.util.Iterator;
+import java.util.List;
+import org.apache.spark.api.java.JavaRDD;
+import org.apache.spark.sql.Dataset;
+import org.apache.spark.sql.Row;
+import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.dataset.DataSet;
+import org.nd4j.linalg.factory.Nd4j;
+
+/**
+ * Turns the rows of a {@link ClassPair} into what DL4J trains on, on the executors: {@link DataSet}
+ * minibatches with NCHW float features {@code [n, 3, 32, 32]}, normalized per {@link Normalization},
+ * and one-hot labels {@code [n, 2]}.
+ */
+public final class Minibatches {
+    private static final String SHUFFLE_KEY = "_shuffle";
+
+    private Minibatches() {
+    }
+
+    /**
+     * A seeded random permutation of {@code pairRows} spread over {@code partitions}, then cut into
+     * minibatches of {@code batchSize} (the last of each partition may be smaller). The same seed and
+     * input give the same order; use a different seed per epoch for a fresh shuffle.
+     */
+    public static JavaRDD<DataSet> shuffled(Dataset<Row> pairRows, int batchSize, int partitions, long seed,
+                                            Normalization normalization) {
+        Dataset<Row> permuted = pairRows.select(col("image"), col(ClassPair.TARGET))
+                .withColumn(SHUFFLE_KEY, rand(seed))
+                .repartitionByRange(partitions, col(SHUFFLE_KEY))
+                .sortWithinPartitions(SHUFFLE_KEY);
+        return inOrder(permuted, batchSize, normalization);
+    }
+
+    /** Minibatches in the rows' own order (for evaluation, where order does not matter). */
+    public static JavaRDD<DataSet> inOrder(Dataset<Row> pairRows, int batchSize, Normalization normalization) {
+        return pairRows.select(col("image"), col(ClassPair.TARGET)).javaRDD()
+                .mapPartitions(rows -> batches(rows, batchSize, normalization));
+    }
+
+    private static Iterator<DataSet> batches(Iterator<Row> rows, int batchSize, Normalization normalization) {
+        float[][] lut = normalization.lookupTables();
+        return new Iterator<>() {
+            @Override
+            public boolean hasNext() {
+                return rows.hasNext();
+            }
+
+            @Override
+            public DataSet next() {
+                List<Row> batch = new ArrayList<>(batchSize);
+                while (rows.hasNext() && batch.size() < batchSize) {
+                    batch.add(rows.next());
+                }
+                return toDataSet(batch, lut);
+            }
+        };
+    }
+
+    /** One minibatch from rows holding {@code image} (3072 CHW bytes) and {@code target} (0 or 1). */
+    static DataSet toDataSet(List<Row> rows, float[][] lut) {
+        int n = rows.size();
+        float[] features = new float[n * CifarLayout.IMAGE_BYTES];
+        float[] labels = new float[n * 2];
+        for (int i = 0; i < n; i++) {
+            byte[] image = rows.get(i).getAs(0);
+            int base = i * CifarLayout.IMAGE_BYTES;
+            for (int c = 0; c < CifarLayout.CHANNELS; c++) {
+                float[] table = lut[c];
+                int from = c * CifarLayout.PLANE_BYTES;
+                for (int p = 0; p < CifarLayout.PLANE_BYTES; p++) {
+                    features[base + from + p] = table[image[from + p] & 0xFF];
+                }
+            }
+            int target = rows.get(i).getInt(1);
+            labels[i * 2 + target] = 1f;
+        }
+        INDArray x = Nd4j.create(features, new long[] {n, CifarLayout.CHANNELS, CifarLayout.HEIGHT, CifarLayout.WIDTH}, 'c');
+        INDArray y = Nd4j.create(labels, new long[] {n, 2}, 'c');
+        return new DataSet(x, y);
+    }
+}

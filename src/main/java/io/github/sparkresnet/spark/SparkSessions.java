@@ -1,0 +1,52 @@
+package io.github.sparkresnet.spark;
+
+import org.apache.spark.SparkConf;
+import org.apache.spark.sql.SparkSession;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Starts (or joins) the SparkSession every entry point uses, with the settings the job cannot run
+ * without. Under {@code spark-submit} the master and everything in {@code spark-defaults.conf} come
+ * from there; run directly, the session is embedded ({@code local[*]} unless told otherwise).
+ */
+public final class SparkSessions {
+    private static final Logger LOG = LoggerFactory.getLogger(SparkSessions.class);
+
+    private SparkSessions() {
+    }
+
+    /**
+     * The active session, or a new one.
+     *
+     * @param masterIfUnset used only when no master was configured (not under spark-submit)
+     */
+    public static SparkSession getOrCreate(String appName, String masterIfUnset) {
+        SparkConf conf = new SparkConf();
+        if (!conf.contains("spark.master")) {
+            conf.setMaster(masterIfUnset);
+        }
+        conf.setIfMissing("spark.app.name", appName);
+        applyRequired(conf);
+        SparkSession spark = SparkSession.builder().config(conf).getOrCreate();
+        LOG.info("Spark {} master={} defaultParallelism={}", spark.version(), spark.sparkContext().master(),
+                spark.sparkContext().defaultParallelism());
+        return spark;
+    }
+
+    /**
+     * Settings that must hold in every run. Only filled in where missing, so a cluster's
+     * {@code spark-defaults.conf} or {@code --conf} wins.
+     */
+    public static SparkConf applyRequired(SparkConf conf) {
+        // DL4J ships INDArrays inside tasks and broadcasts; Java serialization of them is slow, and
+        // Kryo needs ND4J's registrator (without it Kryo fails with an NPE on jvmShapeInfo).
+        conf.setIfMissing("spark.serializer", "org.apache.spark.serializer.KryoSerializer");
+        conf.setIfMissing("spark.kryo.registrator", "org.nd4j.kryo.Nd4jRegistrator");
+        // A ResNet34 with updater state is ~170 MB; its broadcast and averaging must fit Kryo's buffer.
+        conf.setIfMissing("spark.kryoserializer.buffer.max", "1g");
+        // Training tasks are CPU-bound and data is tiny: never wait for locality.
+        conf.setIfMissing("spark.locality.wait", "0s");
+        return conf;
+    }
+}
