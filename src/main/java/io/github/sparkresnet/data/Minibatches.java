@@ -31,9 +31,12 @@ public final class Minibatches {
      */
     public static JavaRDD<DataSet> shuffled(Dataset<Row> pairRows, int batchSize, int partitions, long seed,
                                             Normalization normalization) {
+        // Hash-partitioning on a random key sends each record to a random partition, and sorting by
+        // the key orders each partition randomly: a seeded permutation in one shuffle. (Range
+        // partitioning would add a sampling job that reads every input file a second time.)
         Dataset<Row> permuted = pairRows.select(col("image"), col(ClassPair.TARGET))
                 .withColumn(SHUFFLE_KEY, rand(seed))
-                .repartitionByRange(partitions, col(SHUFFLE_KEY))
+                .repartition(partitions, col(SHUFFLE_KEY))
                 .sortWithinPartitions(SHUFFLE_KEY);
         return inOrder(permuted, batchSize, normalization);
     }

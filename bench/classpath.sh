@@ -1,0 +1,12 @@
+#!/usr/bin/env bash
+# Sourced by the bench scripts: compiles main and test code if stale and sets BENCH_CP to the
+# test classpath (project, DL4J and Spark jars) and JAVA17 to the JVM options from conf/java-options.
+root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+cpfile="$root/target/bench-classpath.txt"
+if [ ! -f "$cpfile" ] || [ -n "$(find "$root/src" "$root/pom.xml" -newer "$cpfile" -print -quit)" ]; then
+  echo "bench: compiling (mvn test-compile)..." >&2
+  (cd "$root" && ${MVN:-mvn} -B -q test-compile dependency:build-classpath -Dmdep.outputFile="$cpfile" >&2)
+fi
+BENCH_CP="$root/target/test-classes:$root/target/classes:$(cat "$cpfile")"
+mapfile -t JAVA17 < <(grep -v '^\s*#' "$root/conf/java-options" | grep -v '^\s*$')
+export BENCH_CP
