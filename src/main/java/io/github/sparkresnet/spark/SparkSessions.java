@@ -47,6 +47,12 @@ public final class SparkSessions {
         conf.setIfMissing("spark.kryoserializer.buffer.max", "1g");
         // Training tasks are CPU-bound and data is tiny: never wait for locality.
         conf.setIfMissing("spark.locality.wait", "0s");
+        // ND4J set-up (oneDNN helpers, start-up log) in the driver and every executor.
+        String plugins = conf.get("spark.plugins", "");
+        if (!plugins.contains(Nd4jSparkPlugin.class.getName())) {
+            conf.set("spark.plugins", plugins.isEmpty() ? Nd4jSparkPlugin.class.getName()
+                    : plugins + "," + Nd4jSparkPlugin.class.getName());
+        }
         return conf;
     }
 }

@@ -1,0 +1,40 @@
+package io.github.sparkresnet.spark;
+
+import io.github.sparkresnet.model.OneDnnHelpers;
+
+import java.util.Properties;
+import org.nd4j.linalg.factory.Nd4j;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/** ND4J set-up that must be identical in every JVM that trains or evaluates. */
+public final class Nd4jSetup {
+    private static final Logger LOG = LoggerFactory.getLogger(Nd4jSetup.class);
+    private static volatile String summary;
+
+    private Nd4jSetup() {
+    }
+
+    /**
+     * Loads the backend, turns the layer helpers on and logs one line saying what this process runs
+     * on. Idempotent; returns that line.
+     */
+    public static synchronized String configure(String role) {
+        if (summary == null) {
+            String helpers = OneDnnHelpers.enable();
+            Properties env = Nd4j.getExecutioner().getEnvironmentInformation();
+            summary = String.format("ND4J backend %s, %s threads, device %s, off-heap limit %s | %s",
+                    env.getProperty("backend", "?"),
+                    env.getOrDefault("omp.threads", "?"),
+                    env.getOrDefault("cuda.deviceName", env.getProperty("cpu.name", "CPU")),
+                    humanBytes(org.bytedeco.javacpp.Pointer.maxBytes()),
+                    helpers);
+        }
+        LOG.info("{}: {}", role, summary);
+        return summary;
+    }
+
+    private static String humanBytes(long bytes) {
+        return bytes <= 0 ? "none" : String.format("%.1f GB", bytes / 1e9);
+    }
+}

@@ -1,0 +1,95 @@
+package io.github.sparkresnet.bench;
+
+import io.github.sparkresnet.model.OneDnnHelpers;
+import io.github.sparkresnet.model.ResNet34;
+import io.github.sparkresnet.model.ResNetConfig;
+
+import java.util.ArrayList;
+import java.util.List;
+import org.deeplearning4j.nn.conf.CNN2DFormat;
+import org.deeplearning4j.nn.conf.CacheMode;
+import org.deeplearning4j.nn.conf.WorkspaceMode;
+import org.deeplearning4j.nn.graph.ComputationGraph;
+import org.nd4j.linalg.api.buffer.DataType;
+import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.dataset.DataSet;
+import org.nd4j.linalg.factory.Nd4j;
+
+/**
+ * ResNet34 training and inference images/s in one process, batch 64 of 32x32, as the PyTorch
+ * reference's {@code bench} mode measures it: 3 warm-up steps, then 20 timed steps.
+ *
+ * <p>Arguments (all optional): {@code format=NCHW|NHWC workspaces=ENABLED|NONE cache=NONE|HOST|DEVICE
+ * steps=20 batch=64}. Helpers are on unless {@code -Dsparkresnet.helpers.off=true}.
+ */
+public final class TrainThroughputBench {
+    public static void main(String[] args) {
+        CNN2DFormat format = CNN2DFormat.NCHW;
+        WorkspaceMode ws = WorkspaceMode.ENABLED;
+        CacheMode cache = CacheMode.NONE;
+        int steps = 20;
+        int batch = 64;
+        boolean bnHelpers = true;
+        for (String a : args) {
+            String[] kv = a.split("=", 2);
+            switch (kv[0]) {
+                case "format" -> format = CNN2DFormat.valueOf(kv[1]);
+                case "workspaces" -> ws = WorkspaceMode.valueOf(kv[1]);
+                case "cache" -> cache = CacheMode.valueOf(kv[1]);
+                case "steps" -> steps = Integer.parseInt(kv[1]);
+                case "batch" -> batch = Integer.parseInt(kv[1]);
+                case "bnhelpers" -> bnHelpers = Boolean.parseBoolean(kv[1]);
+                default -> throw new IllegalArgumentException("unknown argument " + a);
+            }
+        }
+        String helpers = OneDnnHelpers.enable();
+        ComputationGraph net = ResNet34.build(ResNetConfig.cifarPair().withExecution(format, ws, cache));
+        if (!bnHelpers) {
+            stripBatchNormHelpers(net);
+        }
+        Nd4j.getRandom().setSeed(0);
+        long[] shape = format == CNN2DFormat.NCHW ? new long[] {batch, 3, 32, 32} : new long[] {batch, 32, 32, 3};
+        INDArray x = Nd4j.randn(DataType.FLOAT, shape);
+        INDArray y = Nd4j.zeros(DataType.FLOAT, batch, 2);
+        for (int i = 0; i < batch; i++) {
+            y.putScalar(i, i % 2, 1);
+        }
+        DataSet ds = new DataSet(x, y);
+        for (int i = 0; i < 3; i++) {
+            net.fit(ds);
+        }
+        long t0 = System.nanoTime();
+        for (int i = 0; i < steps; i++) {
+            net.fit(ds);
+        }
+        double train = steps * batch / ((System.nanoTime() - t0) / 1e9);
+        for (int i = 0; i < 3; i++) {
+            net.outputSingle(false, x);
+        }
+        t0 = System.nanoTime();
+        List<INDArray> keep = new ArrayList<>();
+        for (int i = 0; i < steps; i++) {
+            keep.add(net.outputSingle(false, x).getRow(0).dup());
+        }
+        double infer = steps * batch / ((System.nanoTime() - t0) / 1e9);
+        System.out.printf("config format=%s workspaces=%s cache=%s batch=%d bnhelpers=%s omp=%s | %s%n", format, ws, cache, batch, bnHelpers,
+                System.getenv("OMP_NUM_THREADS"), helpers);
+        System.out.printf("train_img_per_s=%.1f infer_img_per_s=%.1f%n", train, infer);
+        System.exit(keep.size() == steps ? 0 : 1);
+    }
+
+    /** Experiment only: drops the oneDNN helper of every batch-norm layer. */
+    private static void stripBatchNormHelpers(ComputationGraph net) {
+        for (org.deeplearning4j.nn.api.Layer l : net.getLayers()) {
+            if (l instanceof org.deeplearning4j.nn.layers.normalization.BatchNormalization) {
+                try {
+                    java.lang.reflect.Field f = l.getClass().getDeclaredField("helper");
+                    f.setAccessible(true);
+                    f.set(l, null);
+                } catch (ReflectiveOperationException e) {
+                    throw new IllegalStateException(e);
+                }
+            }
+        }
+    }
+}
