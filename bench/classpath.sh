@@ -5,7 +5,7 @@ root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cpfile="$root/target/bench-classpath.txt"
 if [ ! -f "$cpfile" ] || [ -n "$(find "$root/src" "$root/pom.xml" -newer "$cpfile" -print -quit)" ]; then
   echo "bench: compiling (mvn test-compile)..." >&2
-  (cd "$root" && ${MVN:-mvn} -B -q test-compile dependency:build-classpath -Dmdep.outputFile="$cpfile" >&2)
+  (cd "$root" && ${MVN:-mvn} -B -q test-compile dependency:build-classpath -Dmdep.outputFile="$cpfile" >&2) && touch "$cpfile"
 fi
 BENCH_CP="$root/target/test-classes:$root/target/classes:$(cat "$cpfile")"
 mapfile -t JAVA17 < <(grep -v '^\s*#' "$root/conf/java-options" | grep -v '^\s*$')

@@ -1,5 +1,9 @@
 package io.github.sparkresnet.model;
 
+import java.lang.reflect.Field;
+import org.deeplearning4j.nn.graph.ComputationGraph;
+import org.deeplearning4j.nn.layers.convolution.ConvolutionHelper;
+import org.deeplearning4j.nn.layers.convolution.ConvolutionLayer;
 import org.deeplearning4j.nn.layers.mkldnn.BaseMKLDNNHelper;
 import org.nd4j.linalg.factory.Nd4j;
 import org.slf4j.Logger;
@@ -57,6 +61,39 @@ public final class OneDnnHelpers {
             LOG.info(status);
         }
         return status;
+    }
+
+    /**
+     * Input area (pixels) up to which convolutions backprop with DL4J's built-in code instead of
+     * oneDNN; see {@link SmallInputConvHelper}. Measured in BENCHMARKS.md.
+     */
+    public static final long BUILT_IN_BACKPROP_MAX_PIXELS = Long.getLong("sparkresnet.builtinBackpropMaxPixels", 1);
+
+    /**
+     * Gives every oneDNN convolution helper of {@code net} the small-input backprop fallback.
+     * Idempotent; returns how many layers it changed. Call after {@code init()}, on each JVM's copy.
+     */
+    public static int tune(ComputationGraph net) {
+        int changed = 0;
+        for (org.deeplearning4j.nn.api.Layer layer : net.getLayers()) {
+            if (layer instanceof ConvolutionLayer conv && conv.getHelper() instanceof ConvolutionHelper helper
+                    && !(helper instanceof SmallInputConvHelper)) {
+                setHelper(conv, new SmallInputConvHelper(helper, BUILT_IN_BACKPROP_MAX_PIXELS));
+                changed++;
+            }
+        }
+        return changed;
+    }
+
+    private static void setHelper(ConvolutionLayer layer, ConvolutionHelper helper) {
+        try {
+            Field f = ConvolutionLayer.class.getDeclaredField("helper");
+            f.setAccessible(true);
+            f.set(layer, helper);
+        } catch (ReflectiveOperationException e) {
+            throw new IllegalStateException("DL4J's ConvolutionLayer has no 'helper' field any more: remove "
+                    + "OneDnnHelpers.tune on this DL4J version", e);
+        }
     }
 
     /** True when this JVM will give new layers oneDNN helpers. */

@@ -60,6 +60,7 @@ public final class ResNet34 {
         OneDnnHelpers.enable();
         ComputationGraph net = new ComputationGraph(configuration(config));
         net.init();
+        OneDnnHelpers.tune(net);
         return net;
     }
 
@@ -157,6 +158,7 @@ public final class ResNet34 {
                 .eps(BN_EPS)
                 .decay(BN_DECAY)
                 .gamma(1.0).beta(0.0)
+                .useLogStd(false)
                 .activation(activation)
                 .dataFormat(config.dataFormat())
                 .build();

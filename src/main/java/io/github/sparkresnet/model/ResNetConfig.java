@@ -38,7 +38,7 @@ public record ResNetConfig(int numClasses, int height, int width, int channels, 
     /** Two classes of 32x32 RGB, torchvision's bias-free convs, Adam 1e-3, seed 42. */
     public static ResNetConfig cifarPair() {
         return new ResNetConfig(2, 32, 32, 3, false, 1e-3, 42, CNN2DFormat.NCHW, WorkspaceMode.ENABLED,
-                CacheMode.NONE);
+                CacheMode.HOST);
     }
 
     public ResNetConfig withClasses(int n) {

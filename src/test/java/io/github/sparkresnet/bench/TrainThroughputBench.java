@@ -30,6 +30,7 @@ public final class TrainThroughputBench {
         int steps = 20;
         int batch = 64;
         boolean bnHelpers = true;
+        String builtInConv = "";
         for (String a : args) {
             String[] kv = a.split("=", 2);
             switch (kv[0]) {
@@ -39,13 +40,17 @@ public final class TrainThroughputBench {
                 case "steps" -> steps = Integer.parseInt(kv[1]);
                 case "batch" -> batch = Integer.parseInt(kv[1]);
                 case "bnhelpers" -> bnHelpers = Boolean.parseBoolean(kv[1]);
+                case "builtinconv" -> builtInConv = kv[1];
                 default -> throw new IllegalArgumentException("unknown argument " + a);
             }
         }
         String helpers = OneDnnHelpers.enable();
         ComputationGraph net = ResNet34.build(ResNetConfig.cifarPair().withExecution(format, ws, cache));
         if (!bnHelpers) {
-            stripBatchNormHelpers(net);
+            stripHelpers(net, org.deeplearning4j.nn.layers.normalization.BatchNormalization.class, "");
+        }
+        for (String prefix : builtInConv.isEmpty() ? new String[0] : builtInConv.split(",")) {
+            stripHelpers(net, org.deeplearning4j.nn.layers.convolution.ConvolutionLayer.class, prefix);
         }
         Nd4j.getRandom().setSeed(0);
         long[] shape = format == CNN2DFormat.NCHW ? new long[] {batch, 3, 32, 32} : new long[] {batch, 32, 32, 3};
@@ -72,18 +77,19 @@ public final class TrainThroughputBench {
             keep.add(net.outputSingle(false, x).getRow(0).dup());
         }
         double infer = steps * batch / ((System.nanoTime() - t0) / 1e9);
-        System.out.printf("config format=%s workspaces=%s cache=%s batch=%d bnhelpers=%s omp=%s | %s%n", format, ws, cache, batch, bnHelpers,
+        System.out.printf("config format=%s workspaces=%s cache=%s batch=%d bnhelpers=%s builtinconv=%s omp=%s | %s%n",
+                format, ws, cache, batch, bnHelpers, builtInConv,
                 System.getenv("OMP_NUM_THREADS"), helpers);
         System.out.printf("train_img_per_s=%.1f infer_img_per_s=%.1f%n", train, infer);
         System.exit(keep.size() == steps ? 0 : 1);
     }
 
-    /** Experiment only: drops the oneDNN helper of every batch-norm layer. */
-    private static void stripBatchNormHelpers(ComputationGraph net) {
+    /** Experiment only: drops the oneDNN helper of the layers of a type whose names start with a prefix. */
+    private static void stripHelpers(ComputationGraph net, Class<?> type, String prefix) {
         for (org.deeplearning4j.nn.api.Layer l : net.getLayers()) {
-            if (l instanceof org.deeplearning4j.nn.layers.normalization.BatchNormalization) {
+            if (type.isInstance(l) && l.conf().getLayer().getLayerName().startsWith(prefix)) {
                 try {
-                    java.lang.reflect.Field f = l.getClass().getDeclaredField("helper");
+                    java.lang.reflect.Field f = type.getDeclaredField("helper");
                     f.setAccessible(true);
                     f.set(l, null);
                 } catch (ReflectiveOperationException e) {

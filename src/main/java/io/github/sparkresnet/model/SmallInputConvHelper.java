@@ -1,0 +1,75 @@
+package io.github.sparkresnet.model;
+
+import java.util.Map;
+import org.deeplearning4j.nn.conf.CNN2DFormat;
+import org.deeplearning4j.nn.conf.ConvolutionMode;
+import org.deeplearning4j.nn.conf.layers.ConvolutionLayer.AlgoMode;
+import org.deeplearning4j.nn.conf.layers.ConvolutionLayer.BwdDataAlgo;
+import org.deeplearning4j.nn.conf.layers.ConvolutionLayer.BwdFilterAlgo;
+import org.deeplearning4j.nn.conf.layers.ConvolutionLayer.FwdAlgo;
+import org.deeplearning4j.nn.gradient.Gradient;
+import org.deeplearning4j.nn.layers.convolution.ConvolutionHelper;
+import org.deeplearning4j.nn.workspace.LayerWorkspaceMgr;
+import org.nd4j.common.primitives.Pair;
+import org.nd4j.linalg.activations.IActivation;
+import org.nd4j.linalg.api.ndarray.INDArray;
+
+/**
+ * Wraps DL4J's oneDNN convolution helper: oneDNN forward always, and oneDNN backprop except on
+ * inputs of at most {@code maxBuiltInPixels} pixels, where DL4J's built-in backprop runs instead.
+ *
+ * <p>Why: on inputs of a pixel or two (ResNet34's last stage on 32x32 images) oneDNN, as bundled
+ * with DL4J M2.1, computes a 3x3 convolution's weight gradient with its generic GEMM fallback, about
+ * 40 ms a call at 512 channels; DL4J's im2col + OpenBLAS is faster there. Returning null from
+ * {@link #backpropGradient} is DL4J's own signal to fall back to the built-in implementation.
+ */
+final class SmallInputConvHelper implements ConvolutionHelper {
+    private final ConvolutionHelper oneDnn;
+    private final long maxBuiltInPixels;
+
+    SmallInputConvHelper(ConvolutionHelper oneDnn, long maxBuiltInPixels) {
+        this.oneDnn = oneDnn;
+        this.maxBuiltInPixels = maxBuiltInPixels;
+    }
+
+    @Override
+    public boolean checkSupported() {
+        return oneDnn.checkSupported();
+    }
+
+    @Override
+    public Pair<Gradient, INDArray> backpropGradient(INDArray input, INDArray weights, INDArray bias, INDArray delta,
+                                                     int[] kernel, int[] strides, int[] pad, INDArray biasGradView,
+                                                     INDArray weightGradView, IActivation afn, AlgoMode mode,
+                                                     BwdFilterAlgo bwdFilterAlgo, BwdDataAlgo bwdDataAlgo,
+                                                     ConvolutionMode convolutionMode, int[] dilation,
+                                                     CNN2DFormat format, LayerWorkspaceMgr workspaceMgr) {
+        long pixels = format == CNN2DFormat.NCHW ? input.size(2) * input.size(3) : input.size(1) * input.size(2);
+        if (pixels <= maxBuiltInPixels) {
+            return null;
+        }
+        // DL4J hands helpers other than its own oneDNN one a dummy bias-gradient view when the layer has
+        // no bias (a cuDNN convention); oneDNN must get none, as DL4J gives its own helper.
+        INDArray biasGrad = bias == null ? null : biasGradView;
+        return oneDnn.backpropGradient(input, weights, bias, delta, kernel, strides, pad, biasGrad, weightGradView,
+                afn, mode, bwdFilterAlgo, bwdDataAlgo, convolutionMode, dilation, format, workspaceMgr);
+    }
+
+    @Override
+    public INDArray preOutput(INDArray input, INDArray weights, INDArray bias, int[] kernel, int[] strides, int[] pad,
+                              AlgoMode mode, FwdAlgo fwdAlgo, ConvolutionMode convolutionMode, int[] dilation,
+                              CNN2DFormat format, LayerWorkspaceMgr workspaceMgr) {
+        return oneDnn.preOutput(input, weights, bias, kernel, strides, pad, mode, fwdAlgo, convolutionMode, dilation,
+                format, workspaceMgr);
+    }
+
+    @Override
+    public INDArray activate(INDArray z, IActivation afn, boolean training) {
+        return oneDnn.activate(z, afn, training);
+    }
+
+    @Override
+    public Map<String, Long> helperMemoryUse() {
+        return oneDnn.helperMemoryUse();
+    }
+}
