@@ -31,6 +31,14 @@ public final class Main implements Runnable {
     /** Runs the command line and returns the exit code (tests call this). */
     public static int run(String... args) {
         CommandLine cli = new CommandLine(new Main());
+        cli.setCaseInsensitiveEnumValuesAllowed(true);
+        try {
+            ConfigFileDefaults.install(cli, args);
+        } catch (BadInputException e) {
+            cli.getErr().println("error: " + e.getMessage());
+            cli.getErr().flush();
+            return EXIT_BAD_INPUT;
+        }
         cli.setExitCodeExceptionMapper(t -> t instanceof CommandLine.ParameterException || BadInputException.findIn(t) != null
                 ? EXIT_BAD_INPUT : 1);
         cli.setExecutionExceptionHandler((e, cmd, parsed) -> {

@@ -1,35 +1,50 @@
 package io.github.sparkresnet.cli;
 
-import io.github.sparkresnet.BadInputException;
 import io.github.sparkresnet.data.CifarDownloader;
-import io.github.sparkresnet.data.CifarReader;
-import io.github.sparkresnet.data.CifarSource;
 import io.github.sparkresnet.data.ClassPair;
 import io.github.sparkresnet.data.PairCounts;
+import io.github.sparkresnet.spark.Nd4jSetup;
 import io.github.sparkresnet.spark.SparkSessions;
+import io.github.sparkresnet.train.TrainConfig;
+import io.github.sparkresnet.train.TrainingJob;
 
 import java.io.PrintWriter;
 import java.net.URI;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.LocalDateTime;
+import java.time.format.DateTimeFormatter;
 import java.util.concurrent.Callable;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.SparkSession;
+import org.deeplearning4j.spark.api.RDDTrainingApproach;
+import org.deeplearning4j.spark.api.Repartition;
+import org.deeplearning4j.spark.api.RepartitionStrategy;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
-import picocli.CommandLine.Model.CommandSpec;
 
-/** {@code train}: load CIFAR-10, select the class pair, and (without --dry-run) train. */
-@Command(name = "train", mixinStandardHelpOptions = true,
-        description = "Load CIFAR-10 into Spark, select two classes and train a ResNet34 on them.")
+/**
+ * {@code train}: load CIFAR-10, select the class pair, train the ResNet34 by parameter averaging,
+ * evaluate and checkpoint every epoch. Defaults can come from a file ({@code --config}); options on
+ * the command line win.
+ */
+@Command(name = "train", mixinStandardHelpOptions = true, sortOptions = false,
+        description = "Load CIFAR-10 into Spark, select two classes and train a ResNet34 on them with synchronous "
+                + "parameter averaging; evaluate, write metrics and checkpoint after every epoch.")
 final class TrainCommand implements Callable<Integer> {
 
     @Spec
     CommandSpec spec;
 
-    @Option(names = "--data", required = true, paramLabel = "PATH",
+    @Option(names = "--config", paramLabel = "FILE",
+            description = "Properties file of option defaults (keys are option names without '--', e.g. "
+                    + "conf/train.properties); options given on the command line override it.")
+    Path configFile;
+
+    @Option(names = "--data", paramLabel = "PATH",
             description = "CIFAR-10 binary data on any Hadoop file system: the cifar-10-batches-bin directory, "
                     + "a directory containing it, or cifar-10-binary.tar.gz.")
     String data;
@@ -39,9 +54,83 @@ final class TrainCommand implements Callable<Integer> {
                     + "Default: ${DEFAULT-VALUE}.")
     String classes;
 
+    @Option(names = "--epochs", defaultValue = "5", description = "Passes over the training split. Default: ${DEFAULT-VALUE}.")
+    int epochs;
+
+    @Option(names = "--batch-size-per-worker", defaultValue = "64", paramLabel = "N",
+            description = "Minibatch each worker fits. Default: ${DEFAULT-VALUE}.")
+    int batchSizePerWorker;
+
+    @Option(names = "--workers", defaultValue = "0", paramLabel = "N",
+            description = "Parallel workers; 0 = the executor cores (Spark's default parallelism). Default: ${DEFAULT-VALUE}.")
+    int workers;
+
+    @Option(names = "--averaging-frequency", defaultValue = "5", paramLabel = "N",
+            description = "Minibatches each worker fits between two parameter averages. Default: ${DEFAULT-VALUE}.")
+    int averagingFrequency;
+
+    @Option(names = "--prefetch", defaultValue = "2", paramLabel = "N",
+            description = "Minibatches each worker prefetches asynchronously. Default: ${DEFAULT-VALUE}.")
+    int prefetch;
+
+    @Option(names = "--repartition", defaultValue = "Always", paramLabel = "WHEN",
+            description = "When dl4j-spark repartitions the training data: ${COMPLETION-CANDIDATES}. Default: ${DEFAULT-VALUE}.")
+    Repartition repartition;
+
+    @Option(names = "--repartition-strategy", defaultValue = "Balanced", paramLabel = "HOW",
+            description = "How: ${COMPLETION-CANDIDATES}. Default: ${DEFAULT-VALUE}.")
+    RepartitionStrategy repartitionStrategy;
+
+    @Option(names = "--rdd-training-approach", defaultValue = "Direct", paramLabel = "APPROACH",
+            description = "Export (write minibatches to disk, then stream them) or Direct (train from the RDD). "
+                    + "Default: ${DEFAULT-VALUE}.")
+    RDDTrainingApproach approach;
+
+    @Option(names = "--storage-level", defaultValue = "MEMORY_ONLY", paramLabel = "LEVEL",
+            description = "Spark storage level of the training RDD. Default: ${DEFAULT-VALUE}.")
+    String storageLevel;
+
+    @Option(names = "--learning-rate", defaultValue = "0.001", paramLabel = "LR",
+            description = "Adam learning rate. Default: ${DEFAULT-VALUE}.")
+    double learningRate;
+
+    @Option(names = "--seed", defaultValue = "42", description = "Initialization and shuffling seed. Default: ${DEFAULT-VALUE}.")
+    long seed;
+
+    @Option(names = "--output", defaultValue = "runs", paramLabel = "DIR",
+            description = "Where metrics/, checkpoints/ and model/ go (any Hadoop path). Default: ${DEFAULT-VALUE}.")
+    String output;
+
+    @Option(names = "--run-id", paramLabel = "ID",
+            description = "Names the run's metrics partition and checkpoints. Default: run-<timestamp>.")
+    String runId;
+
+    @Option(names = "--resume", description = "Continue --run-id from its last complete checkpoint.")
+    boolean resume;
+
+    @Option(names = "--limit-train", defaultValue = "0", paramLabel = "N",
+            description = "Train on the first N records of the pair's training split only (0 = all).")
+    int limitTrain;
+
+    @Option(names = "--limit-test", defaultValue = "0", paramLabel = "N",
+            description = "Evaluate on the first N records of the pair's test split only (0 = all).")
+    int limitTest;
+
+    @Option(names = "--biased-block-convs",
+            description = "Give the blocks' 3x3 convolutions a bias, as the PyTorch reference code does.")
+    boolean biasedBlockConvs;
+
+    @Option(names = "--eval-batch-size", defaultValue = "250", paramLabel = "N",
+            description = "Minibatch of the per-epoch evaluation. Default: ${DEFAULT-VALUE}.")
+    int evalBatchSize;
+
+    @Option(names = "--progress-seconds", defaultValue = "30", paramLabel = "S",
+            description = "Seconds between in-epoch progress lines. Default: ${DEFAULT-VALUE}.")
+    int progressSeconds;
+
     @Option(names = "--dry-run",
-            description = "Load and check the data and options, print the record counts per split and class, "
-                    + "then exit without training.")
+            description = "Check the data and every option, print the record counts and the plan, then exit "
+                    + "without training.")
     boolean dryRun;
 
     @Option(names = "--download",
@@ -58,24 +147,43 @@ final class TrainCommand implements Callable<Integer> {
                     + "Default: ${DEFAULT-VALUE}.")
     String master;
 
+    TrainConfig config() {
+        if (data == null || data.isBlank()) {
+            throw new io.github.sparkresnet.BadInputException(
+                    "--data is required (on the command line or in the --config file): the CIFAR-10 location");
+        }
+        String id = runId != null ? runId
+                : "run-" + LocalDateTime.now().format(DateTimeFormatter.ofPattern("yyyyMMdd-HHmmss"));
+        return new TrainConfig(data, classes, epochs, batchSizePerWorker, workers, averagingFrequency, prefetch,
+                repartition, repartitionStrategy, approach, storageLevel, learningRate, seed, output, id, resume,
+                limitTrain, limitTest, biasedBlockConvs, evalBatchSize, progressSeconds);
+    }
+
     @Override
     public Integer call() {
         if (download) {
             data = downloadIfAbsent(Path.of(data)).toString();
         }
-        SparkSession spark = SparkSessions.getOrCreate("spark-resnet train", master);
-        CifarSource source = CifarSource.resolve(data, spark.sparkContext().hadoopConfiguration());
-        ClassPair pair = ClassPair.parse(classes, source.classNames());
-        Dataset<Row> pairRows = pair.select(CifarReader.read(spark, source));
-        PrintWriter out = spec.commandLine().getOut();
+        TrainConfig config = config().validate(); // option errors before Spark starts
+        SparkSession spark = SparkSessions.getOrCreate("spark-resnet train " + config.runId(), master);
+        Nd4jSetup.configure("driver");
+        TrainingJob job = new TrainingJob(spark, config);
+        TrainingJob.Plan plan = job.plan();
         if (dryRun) {
-            out.println("data " + source.location() + " (" + source.kind().name().toLowerCase() + ")");
-            out.println("classes " + pair);
-            out.print(PairCounts.of(pairRows, pair).toLines());
+            PrintWriter out = spec.commandLine().getOut();
+            out.println("data " + plan.source().location() + " (" + plan.source().kind().name().toLowerCase() + ")");
+            out.println("classes " + plan.pair());
+            Dataset<Row> both = plan.train().union(plan.test());
+            out.print(PairCounts.of(both, plan.pair()).toLines());
+            out.println("plan " + plan.workers() + " workers, " + plan.roundImages(config) + " images per averaging round, "
+                    + plan.roundsPerEpoch(config) + " rounds per epoch"
+                    + plan.resumeFrom().map(e -> ", resuming after epoch " + e).orElse(""));
+            config.asMap().forEach((k, v) -> out.println("option " + k + " = " + v));
             out.flush();
             return 0;
         }
-        throw new BadInputException("training is not available in this build yet; use --dry-run");
+        job.run(plan);
+        return 0;
     }
 
     /** The archive's path after an opt-in download, or {@code dir} itself when it already holds data. */

@@ -1,0 +1,29 @@
+package io.github.sparkresnet.eval;
+
+import java.util.List;
+import org.nd4j.evaluation.classification.Evaluation;
+import org.nd4j.evaluation.classification.ROC;
+
+/**
+ * One evaluation of a network on a labelled split: DL4J's {@link Evaluation} and {@link ROC}, the mean
+ * cross-entropy, and how long it took.
+ */
+public record EvalResult(Evaluation evaluation, ROC roc, double meanLoss, long examples, double seconds,
+                         List<String> classNames) {
+
+    public double accuracy() {
+        return evaluation.accuracy();
+    }
+
+    /** Confusion counts, row = true class, column = predicted class. */
+    public long[][] confusion() {
+        int n = classNames.size();
+        long[][] m = new long[n][n];
+        for (int t = 0; t < n; t++) {
+            for (int p = 0; p < n; p++) {
+                m[t][p] = evaluation.getConfusionMatrix().getCount(t, p);
+            }
+        }
+        return m;
+    }
+}

@@ -1,0 +1,78 @@
+package io.github.sparkresnet.eval;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.util.List;
+import java.util.UUID;
+import org.apache.hadoop.fs.FileSystem;
+import org.apache.hadoop.fs.Path;
+import org.apache.spark.sql.Dataset;
+import org.apache.spark.sql.Row;
+import org.apache.spark.sql.SaveMode;
+import org.apache.spark.sql.SparkSession;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The per-epoch metrics table: Parquet under {@code OUTPUT/metrics/}, one directory per run and
+ * epoch ({@code run_id=R/epoch=E/}), so {@code spark.read.parquet(OUTPUT/metrics)} sees
+ * {@code run_id} and {@code epoch} as partition columns.
+ *
+ * <p>Each epoch is written to a staging directory (ignored by readers: its name starts with
+ * {@code _}) and then renamed into place, replacing a previous row of the same epoch. A failed write
+ * leaves nothing visible; re-running an epoch replaces its row, never adds a second one.
+ */
+public final class MetricsTable {
+    private static final Logger LOG = LoggerFactory.getLogger(MetricsTable.class);
+    private final SparkSession spark;
+    private final Path root;
+
+    public MetricsTable(SparkSession spark, String output) {
+        this.spark = spark;
+        this.root = new Path(output, "metrics");
+    }
+
+    public String path() {
+        return root.toString();
+    }
+
+    /** Writes (or replaces) the row of {@code m.epoch()} for {@code m.runId()}, atomically per epoch. */
+    public void write(EpochMetrics m) {
+        Path target = new Path(new Path(root, "run_id=" + m.runId()), "epoch=" + m.epoch());
+        Path staging = new Path(new Path(root, "_staging"), m.runId() + "-" + m.epoch() + "-" + UUID.randomUUID());
+        try {
+            FileSystem fs = root.getFileSystem(spark.sparkContext().hadoopConfiguration());
+            spark.createDataFrame(List.of(m.toRow()), EpochMetrics.SCHEMA).coalesce(1)
+                    .write().mode(SaveMode.ErrorIfExists).parquet(staging.toString());
+            fs.mkdirs(target.getParent());
+            Path previous = null;
+            if (fs.exists(target)) {
+                previous = new Path(staging.getParent(), "replaced-" + UUID.randomUUID());
+                rename(fs, target, previous);
+            }
+            rename(fs, staging, target);
+            if (previous != null) {
+                fs.delete(previous, true);
+                LOG.info("replaced the metrics row of run {} epoch {}", m.runId(), m.epoch());
+            }
+        } catch (IOException e) {
+            throw new UncheckedIOException("writing metrics to " + target + " failed", e);
+        }
+    }
+
+    private static void rename(FileSystem fs, Path from, Path to) throws IOException {
+        if (!fs.rename(from, to)) {
+            throw new IOException("could not rename " + from + " to " + to);
+        }
+    }
+
+    /** All rows (every run), or an empty frame if nothing was written yet. */
+    public Dataset<Row> read() {
+        return spark.read().parquet(root.toString());
+    }
+
+    /** The rows of one run, by epoch. */
+    public Dataset<Row> read(String runId) {
+        return read().filter(org.apache.spark.sql.functions.col("run_id").equalTo(runId)).orderBy("epoch");
+    }
+}

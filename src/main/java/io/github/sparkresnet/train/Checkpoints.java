@@ -1,0 +1,208 @@
+package io.github.sparkresnet.train;
+
+import io.github.sparkresnet.BadInputException;
+import io.github.sparkresnet.model.OneDnnHelpers;
+
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Properties;
+import java.util.TreeMap;
+import java.util.UUID;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import org.apache.hadoop.conf.Configuration;
+import org.apache.hadoop.fs.FileStatus;
+import org.apache.hadoop.fs.FileSystem;
+import org.apache.hadoop.fs.Path;
+import org.deeplearning4j.nn.graph.ComputationGraph;
+import org.deeplearning4j.util.ModelSerializer;
+
+/**
+ * A run's checkpoints and models, on any Hadoop file system:
+ * <pre>
+ *   OUTPUT/checkpoints/RUN/epoch-0003.zip          network + Adam state after epoch 3
+ *   OUTPUT/checkpoints/RUN/epoch-0003.properties   epoch, run settings, val_accuracy
+ *   OUTPUT/model/RUN/final.zip                     after the last epoch
+ *   OUTPUT/model/RUN/best.zip (+ .properties)      best val_accuracy so far
+ * </pre>
+ * Every file is written under a temporary name and renamed into place; the sidecar is committed
+ * before the zip, so an {@code epoch-N.zip} exists only when its checkpoint is complete.
+ */
+public final class Checkpoints {
+    private static final Pattern CHECKPOINT = Pattern.compile("epoch-(\\d{4})\\.zip");
+    private final FileSystem fs;
+    private final Path checkpointDir;
+    private final Path modelDir;
+
+    public Checkpoints(String output, String runId, Configuration hadoopConf) {
+        this.checkpointDir = new Path(new Path(output, "checkpoints"), runId);
+        this.modelDir = new Path(new Path(output, "model"), runId);
+        try {
+            this.fs = checkpointDir.getFileSystem(hadoopConf);
+        } catch (IOException e) {
+            throw new BadInputException("--output " + output + ": cannot open its file system: " + e.getMessage(), e);
+        }
+    }
+
+    /** A restored checkpoint: the network with its updater state, and its sidecar. */
+    public record Restored(int epoch, ComputationGraph net, Properties info) {
+    }
+
+    /** Serialized network (with updater state), ready to be written to several places. */
+    public static byte[] serialize(ComputationGraph net) {
+        ByteArrayOutputStream bytes = new ByteArrayOutputStream(200 << 20);
+        try {
+            ModelSerializer.writeModel(net, bytes, true);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+        return bytes.toByteArray();
+    }
+
+    /** Saves the checkpoint of {@code epoch}. */
+    public void save(int epoch, byte[] model, Properties info) {
+        String name = String.format("epoch-%04d", epoch);
+        writeAtomically(new Path(checkpointDir, name + ".properties"), toBytes(info));
+        writeAtomically(new Path(checkpointDir, name + ".zip"), model);
+    }
+
+    /** Writes {@code OUTPUT/model/RUN/NAME.zip} and its sidecar. */
+    public void saveModel(String name, byte[] model, Properties info) {
+        writeAtomically(new Path(modelDir, name + ".properties"), toBytes(info));
+        writeAtomically(new Path(modelDir, name + ".zip"), model);
+    }
+
+    public String modelPath(String name) {
+        return new Path(modelDir, name + ".zip").toString();
+    }
+
+    public String directory() {
+        return checkpointDir.toString();
+    }
+
+    /** True if the run has any checkpoint, complete or not. */
+    public boolean exist() {
+        try {
+            return fs.exists(checkpointDir) && fs.listStatus(checkpointDir).length > 0;
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    /** The highest complete checkpoint's epoch. */
+    public Optional<Integer> latestEpoch() {
+        try {
+            if (!fs.exists(checkpointDir)) {
+                return Optional.empty();
+            }
+            TreeMap<Integer, FileStatus> found = new TreeMap<>();
+            for (FileStatus s : fs.listStatus(checkpointDir)) {
+                Matcher m = CHECKPOINT.matcher(s.getPath().getName());
+                if (m.matches()) {
+                    found.put(Integer.parseInt(m.group(1)), s);
+                }
+            }
+            return found.isEmpty() ? Optional.empty() : Optional.of(found.lastKey());
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    /**
+     * Restores a checkpoint and checks that it belongs to a run with the same {@code identity}
+     * (classes, model, seed): every mismatch is named.
+     */
+    public Restored restore(int epoch, Map<String, String> identity) {
+        String name = String.format("epoch-%04d", epoch);
+        Path zip = new Path(checkpointDir, name + ".zip");
+        Path sidecar = new Path(checkpointDir, name + ".properties");
+        Properties info = new Properties();
+        try (InputStream in = fs.open(sidecar)) {
+            info.load(in);
+        } catch (IOException e) {
+            throw new BadInputException(sidecar + ": checkpoint description unreadable (" + e.getMessage()
+                    + "); the checkpoint is incomplete or corrupt", e);
+        }
+        StringBuilder conflicts = new StringBuilder();
+        identity.forEach((k, v) -> {
+            String was = info.getProperty(k);
+            if (!v.equals(was)) {
+                conflicts.append(conflicts.length() == 0 ? "" : "; ").append(k).append(": checkpoint has ")
+                        .append(was).append(", this run asks for ").append(v);
+            }
+        });
+        if (conflicts.length() > 0) {
+            throw new BadInputException("--resume: " + zip + " was written by a different run configuration ("
+                    + conflicts + "); use a new --run-id or the original settings");
+        }
+        ComputationGraph net;
+        try (InputStream in = fs.open(zip)) {
+            OneDnnHelpers.enable();
+            net = ModelSerializer.restoreComputationGraph(in, true);
+        } catch (Exception e) {
+            throw new BadInputException(zip + ": not a readable DL4J ComputationGraph checkpoint (" + e + ")", e);
+        }
+        OneDnnHelpers.tune(net);
+        return new Restored(epoch, net, info);
+    }
+
+    /** Loads a saved model zip (for evaluation or prediction), without its updater. */
+    public static ComputationGraph loadModel(String path, Configuration conf) {
+        Path p = new Path(path);
+        try (InputStream in = p.getFileSystem(conf).open(p)) {
+            OneDnnHelpers.enable();
+            ComputationGraph net = ModelSerializer.restoreComputationGraph(in, false);
+            OneDnnHelpers.tune(net);
+            return net;
+        } catch (Exception e) {
+            throw new BadInputException(path + ": not a readable DL4J ComputationGraph model (" + e + ")", e);
+        }
+    }
+
+    private void writeAtomically(Path target, byte[] content) {
+        Path tmp = new Path(target.getParent(), "." + target.getName() + "." + UUID.randomUUID() + ".tmp");
+        try {
+            fs.mkdirs(target.getParent());
+            try (OutputStream out = fs.create(tmp, false)) {
+                out.write(content);
+            }
+            if (fs.exists(target)) {
+                fs.delete(target, false);
+            }
+            if (!fs.rename(tmp, target)) {
+                throw new IOException("could not rename " + tmp + " to " + target);
+            }
+        } catch (IOException e) {
+            try {
+                fs.delete(tmp, false);
+            } catch (IOException ignored) {
+                // the original failure is the one to report
+            }
+            throw new UncheckedIOException("writing " + target + " failed", e);
+        }
+    }
+
+    private static byte[] toBytes(Properties p) {
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        try {
+            p.store(out, "spark-resnet checkpoint");
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+        return out.toByteArray();
+    }
+
+    /** For tests: the sidecar of a checkpoint as text. */
+    String sidecar(int epoch) throws IOException {
+        try (InputStream in = fs.open(new Path(checkpointDir, String.format("epoch-%04d.properties", epoch)))) {
+            return new String(in.readAllBytes(), StandardCharsets.UTF_8);
+        }
+    }
+
+}

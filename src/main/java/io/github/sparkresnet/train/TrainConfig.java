@@ -1,0 +1,121 @@
+package io.github.sparkresnet.train;
+
+import io.github.sparkresnet.BadInputException;
+
+import java.io.Serializable;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import org.deeplearning4j.spark.api.RDDTrainingApproach;
+import org.deeplearning4j.spark.api.Repartition;
+import org.deeplearning4j.spark.api.RepartitionStrategy;
+
+/**
+ * Everything that defines a training run. The command line fills it; {@link #validate()} names the
+ * offending option; checkpoints store {@link #asMap()} so a resume can be checked against its run.
+ *
+ * @param data                 CIFAR-10 location (any Hadoop path)
+ * @param classes              the class pair, as given (e.g. {@code airplane,bird})
+ * @param epochs               passes over the training split
+ * @param batchSizePerWorker   minibatch size each worker fits
+ * @param workers              parallel workers; 0 = Spark's default parallelism (executor cores)
+ * @param averagingFrequency   minibatches each worker fits between parameter averages
+ * @param prefetch             minibatches each worker prefetches asynchronously
+ * @param repartition          when dl4j-spark repartitions the training data
+ * @param repartitionStrategy  how it does so
+ * @param approach             Export (DataSets saved to disk, then streamed) or Direct (kept in the RDD)
+ * @param storageLevel         Spark storage level for the training RDD
+ * @param learningRate         Adam learning rate
+ * @param seed                 model initialization and shuffling seed
+ * @param output               run output root (metrics, checkpoints, model)
+ * @param runId                run identifier; names the metrics partition and checkpoint folder
+ * @param resume               continue {@code runId} from its last complete checkpoint
+ * @param limitTrain           use only the first N training records of the pair (0 = all)
+ * @param limitTest            use only the first N test records of the pair (0 = all)
+ * @param biasedBlockConvs     the reference code's biased 3x3 convs instead of torchvision's
+ * @param evalBatchSize        minibatch size of the per-epoch evaluation
+ * @param progressSeconds      seconds between in-epoch progress lines
+ */
+public record TrainConfig(String data, String classes, int epochs, int batchSizePerWorker, int workers,
+                          int averagingFrequency, int prefetch, Repartition repartition,
+                          RepartitionStrategy repartitionStrategy, RDDTrainingApproach approach, String storageLevel,
+                          double learningRate, long seed, String output, String runId, boolean resume,
+                          int limitTrain, int limitTest, boolean biasedBlockConvs, int evalBatchSize,
+                          int progressSeconds) implements Serializable {
+
+    /** Fails with a message naming the first option that is out of range. */
+    public TrainConfig validate() {
+        positive("--epochs", epochs);
+        positive("--batch-size-per-worker", batchSizePerWorker);
+        positive("--averaging-frequency", averagingFrequency);
+        positive("--eval-batch-size", evalBatchSize);
+        positive("--progress-seconds", progressSeconds);
+        notNegative("--workers", workers);
+        notNegative("--prefetch", prefetch);
+        notNegative("--limit-train", limitTrain);
+        notNegative("--limit-test", limitTest);
+        if (!Double.isFinite(learningRate) || learningRate <= 0 || learningRate > 1) {
+            throw new BadInputException("--learning-rate " + learningRate + ": expected a number in (0, 1], e.g. 0.001");
+        }
+        if (runId == null || !runId.matches("[A-Za-z0-9._-]{1,100}")) {
+            throw new BadInputException("--run-id " + runId
+                    + ": expected 1-100 characters from letters, digits, '.', '_' and '-'");
+        }
+        try {
+            org.apache.spark.storage.StorageLevel.fromString(storageLevel);
+        } catch (IllegalArgumentException e) {
+            throw new BadInputException("--storage-level " + storageLevel
+                    + ": expected a Spark storage level such as MEMORY_ONLY, MEMORY_AND_DISK, MEMORY_ONLY_SER");
+        }
+        return this;
+    }
+
+    private static void positive(String option, long value) {
+        if (value < 1) {
+            throw new BadInputException(option + " " + value + ": expected a whole number of at least 1");
+        }
+    }
+
+    private static void notNegative(String option, long value) {
+        if (value < 0) {
+            throw new BadInputException(option + " " + value + ": expected 0 or more");
+        }
+    }
+
+    /**
+     * The settings that make a checkpoint's network and optimizer state what they are. A resume with
+     * different values would silently train another experiment, so it is refused.
+     */
+    public Map<String, String> identity() {
+        Map<String, String> m = new LinkedHashMap<>();
+        m.put("classes", classes);
+        m.put("biased_block_convs", Boolean.toString(biasedBlockConvs));
+        m.put("seed", Long.toString(seed));
+        return m;
+    }
+
+    /** Every setting, for logs, checkpoints and the dry-run plan. */
+    public Map<String, String> asMap() {
+        Map<String, String> m = new LinkedHashMap<>();
+        m.put("data", data);
+        m.put("classes", classes);
+        m.put("epochs", Integer.toString(epochs));
+        m.put("batch_size_per_worker", Integer.toString(batchSizePerWorker));
+        m.put("workers", workers == 0 ? "auto" : Integer.toString(workers));
+        m.put("averaging_frequency", Integer.toString(averagingFrequency));
+        m.put("prefetch", Integer.toString(prefetch));
+        m.put("repartition", repartition.name());
+        m.put("repartition_strategy", repartitionStrategy.name());
+        m.put("rdd_training_approach", approach.name());
+        m.put("storage_level", storageLevel);
+        m.put("learning_rate", Double.toString(learningRate));
+        m.put("seed", Long.toString(seed));
+        m.put("output", output);
+        m.put("run_id", runId);
+        m.put("resume", Boolean.toString(resume));
+        m.put("limit_train", Integer.toString(limitTrain));
+        m.put("limit_test", Integer.toString(limitTest));
+        m.put("biased_block_convs", Boolean.toString(biasedBlockConvs));
+        m.put("eval_batch_size", Integer.toString(evalBatchSize));
+        return m;
+    }
+}

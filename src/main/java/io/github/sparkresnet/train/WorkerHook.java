@@ -1,0 +1,55 @@
+package io.github.sparkresnet.train;
+
+import io.github.sparkresnet.model.OneDnnHelpers;
+
+import org.apache.spark.util.DoubleAccumulator;
+import org.apache.spark.util.LongAccumulator;
+import org.deeplearning4j.nn.api.Model;
+import org.deeplearning4j.nn.graph.ComputationGraph;
+import org.deeplearning4j.spark.api.TrainingHook;
+import org.nd4j.linalg.dataset.api.DataSet;
+import org.nd4j.linalg.dataset.api.MultiDataSet;
+
+/**
+ * Runs on the workers around every minibatch fit: applies {@link OneDnnHelpers#tune} to the network
+ * dl4j-spark built there, and reports each minibatch's loss and size through Spark accumulators, so
+ * the driver knows the epoch's mean training loss and progress. Accumulators updated inside
+ * dl4j-spark's actions count each task once, even when Spark re-runs a task.
+ */
+final class WorkerHook implements TrainingHook {
+    private final DoubleAccumulator lossSum;
+    private final LongAccumulator examples;
+
+    WorkerHook(DoubleAccumulator lossSum, LongAccumulator examples) {
+        this.lossSum = lossSum;
+        this.examples = examples;
+    }
+
+    @Override
+    public void preUpdate(DataSet minibatch, Model model) {
+        if (model instanceof ComputationGraph graph) {
+            OneDnnHelpers.tune(graph);
+        }
+    }
+
+    @Override
+    public void postUpdate(DataSet minibatch, Model model) {
+        int n = minibatch.numExamples();
+        lossSum.add(model.score() * n);
+        examples.add(n);
+    }
+
+    @Override
+    public void preUpdate(MultiDataSet minibatch, Model model) {
+        if (model instanceof ComputationGraph graph) {
+            OneDnnHelpers.tune(graph);
+        }
+    }
+
+    @Override
+    public void postUpdate(MultiDataSet minibatch, Model model) {
+        int n = (int) minibatch.getFeatures(0).size(0);
+        lossSum.add(model.score() * n);
+        examples.add(n);
+    }
+}
