@@ -7,6 +7,13 @@ if [ ! -f "$cpfile" ] || [ -n "$(find "$root/src" "$root/pom.xml" -newer "$cpfil
   echo "bench: compiling (mvn test-compile)..." >&2
   (cd "$root" && ${MVN:-mvn} -B -q test-compile dependency:build-classpath -Dmdep.outputFile="$cpfile" >&2) && touch "$cpfile"
 fi
+# bench_data [DIR]: the CIFAR-10 parent directory to use (default target/cifar10), prepared from
+# ../shared if it holds no data yet.
+bench_data() {
+  local data="${1:-$root/target/cifar10}"
+  [ -d "$data/cifar-10-batches-bin" ] || "$root/../shared/data/prepare-cifar10" "$data" >&2
+  echo "$data"
+}
 BENCH_CP="$root/target/test-classes:$root/target/classes:$(cat "$cpfile")"
 mapfile -t JAVA17 < <(grep -v '^\s*#' "$root/conf/java-options" | grep -v '^\s*$')
 export BENCH_CP

@@ -5,7 +5,6 @@
 set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 source "$root/bench/classpath.sh"
-data="${1:-$root/target/cifar10}"
-[ -d "$data/cifar-10-batches-bin" ] || "$root/../shared/data/prepare-cifar10" "$data" >&2
+data="$(bench_data "${1:-}")"
 java "${JAVA17[@]}" -Xmx4g -Dlog4j2.configurationFile="$root/conf/log4j2.properties" \
   -cp "$BENCH_CP" io.github.sparkresnet.bench.DataPipelineBench "$data" 4

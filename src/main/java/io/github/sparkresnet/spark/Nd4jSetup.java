@@ -16,20 +16,21 @@ public final class Nd4jSetup {
     }
 
     /**
-     * Loads the backend, turns the layer helpers on and logs one line saying what this process runs
-     * on. Idempotent; returns that line.
+     * Loads the backend, turns the layer helpers on and logs one line saying what this JVM runs on.
+     * Idempotent (logs once); returns that line.
      */
     public static synchronized String configure(String role) {
-        if (summary == null) {
-            String helpers = OneDnnHelpers.enable();
-            Properties env = Nd4j.getExecutioner().getEnvironmentInformation();
-            summary = String.format("ND4J backend %s, %s threads, device %s, off-heap limit %s | %s",
-                    env.getProperty("backend", "?"),
-                    env.getOrDefault("omp.threads", "?"),
-                    env.getOrDefault("cuda.deviceName", env.getProperty("cpu.name", "CPU")),
-                    humanBytes(org.bytedeco.javacpp.Pointer.maxBytes()),
-                    helpers);
+        if (summary != null) {
+            return summary; // once per JVM: in local mode driver and executor share one
         }
+        String helpers = OneDnnHelpers.enable();
+        Properties env = Nd4j.getExecutioner().getEnvironmentInformation();
+        summary = String.format("ND4J backend %s, %s threads, device %s, off-heap limit %s | %s",
+                env.getProperty("backend", "?"),
+                env.getOrDefault("omp.threads", "?"),
+                env.getOrDefault("cuda.deviceName", env.getProperty("cpu.name", "CPU")),
+                humanBytes(org.bytedeco.javacpp.Pointer.maxBytes()),
+                helpers);
         LOG.info("{}: {}", role, summary);
         return summary;
     }

@@ -27,29 +27,32 @@ final class WorkerHook implements TrainingHook {
 
     @Override
     public void preUpdate(DataSet minibatch, Model model) {
-        if (model instanceof ComputationGraph graph) {
-            OneDnnHelpers.tune(graph);
-        }
+        tune(model);
     }
 
     @Override
     public void postUpdate(DataSet minibatch, Model model) {
-        int n = minibatch.numExamples();
-        lossSum.add(model.score() * n);
-        examples.add(n);
+        record(model, minibatch.numExamples());
     }
 
     @Override
     public void preUpdate(MultiDataSet minibatch, Model model) {
+        tune(model);
+    }
+
+    @Override
+    public void postUpdate(MultiDataSet minibatch, Model model) {
+        record(model, minibatch.getFeatures(0).size(0));
+    }
+
+    private static void tune(Model model) {
         if (model instanceof ComputationGraph graph) {
             OneDnnHelpers.tune(graph);
         }
     }
 
-    @Override
-    public void postUpdate(MultiDataSet minibatch, Model model) {
-        int n = (int) minibatch.getFeatures(0).size(0);
-        lossSum.add(model.score() * n);
-        examples.add(n);
+    private void record(Model model, long examplesInMinibatch) {
+        lossSum.add(model.score() * examplesInMinibatch);
+        examples.add(examplesInMinibatch);
     }
 }

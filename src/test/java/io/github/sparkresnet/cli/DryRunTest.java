@@ -25,7 +25,8 @@ class DryRunTest {
     @Test
     void printsCountsPerSplitAndClass() throws Exception {
         SyntheticCifar.writeDirectory(tmp, 20);
-        CommandLineRunner r = CommandLineRunner.run("train", "--data", tmp.toString(), "--classes", "airplane,bird", "--dry-run");
+        CommandLineRunner r = CommandLineRunner.run("train", "--data", tmp.toString(), "--classes", "airplane,bird", "--dry-run",
+                "--output", tmp.resolve("out").toString());
         assertEquals(0, r.exitCode(), r.err());
         assertTrue(r.out().contains("train airplane 10\ntrain bird 10\ntest airplane 2\ntest bird 2\n"), r.out());
     }
@@ -45,7 +46,8 @@ class DryRunTest {
         byte[] b = Files.readAllBytes(dir.resolve("test_batch.bin"));
         b[0] = (byte) 200;
         Files.write(dir.resolve("test_batch.bin"), b);
-        CommandLineRunner r = CommandLineRunner.run("train", "--data", tmp.toString(), "--dry-run");
+        CommandLineRunner r = CommandLineRunner.run("train", "--data", tmp.toString(), "--dry-run",
+                "--output", tmp.resolve("out").toString());
         assertEquals(Main.EXIT_BAD_INPUT, r.exitCode());
         assertTrue(r.err().contains("error: ") && r.err().contains("test_batch.bin: record 0 (byte offset 0) has label byte 200"),
                 r.err());

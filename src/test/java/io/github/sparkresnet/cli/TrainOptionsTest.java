@@ -1,0 +1,104 @@
+package io.github.sparkresnet.cli;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.github.sparkresnet.data.SyntheticCifar;
+import io.github.sparkresnet.spark.TestSpark;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** Every train option is checked by --dry-run, with a message that names it. */
+class TrainOptionsTest {
+    @TempDir
+    static Path tmp;
+
+    @BeforeAll
+    static void data() throws Exception {
+        TestSpark.get();
+        SyntheticCifar.writeDirectory(tmp.resolve("data"), 20);
+    }
+
+    private static CommandLineRunner dryRun(String... options) {
+        String[] args = new String[options.length + 6];
+        args[0] = "train";
+        args[1] = "--data";
+        args[2] = tmp.resolve("data").toString();
+        args[3] = "--output";
+        args[4] = tmp.resolve("out").toString();
+        args[5] = "--dry-run";
+        System.arraycopy(options, 0, args, 6, options.length);
+        return CommandLineRunner.run(args);
+    }
+
+    private static void rejected(String expected, String... options) {
+        CommandLineRunner r = dryRun(options);
+        assertEquals(Main.EXIT_BAD_INPUT, r.exitCode(), String.join(" ", options));
+        assertTrue(r.err().contains(expected), "expected '" + expected + "' in: " + r.err());
+        assertFalse(r.err().contains("\tat "), r.err());
+    }
+
+    @Test
+    void badValuesAreRejectedByName() {
+        rejected("--epochs 0: expected a whole number of at least 1", "--epochs", "0");
+        rejected("--batch-size-per-worker 0: expected a whole number of at least 1", "--batch-size-per-worker", "0");
+        rejected("--averaging-frequency -1", "--averaging-frequency", "-1");
+        rejected("--learning-rate NaN: expected a number in (0, 1]", "--learning-rate", "NaN");
+        rejected("--learning-rate -0.1: expected a number in (0, 1]", "--learning-rate", "-0.1");
+        rejected("--workers -2: expected 0 or more", "--workers", "-2");
+        rejected("--run-id a/b: expected 1-100 characters", "--run-id", "a/b");
+        rejected("--storage-level MEMORY_SOMETIMES", "--storage-level", "MEMORY_SOMETIMES");
+        rejected("Invalid value for option '--rdd-training-approach'", "--rdd-training-approach", "Teleport");
+        rejected("Invalid value for option '--epochs'", "--epochs", "five");
+        rejected("Unknown option: '--epoch'", "--epoch", "3");
+    }
+
+    @Test
+    void anOutputThatIsAFileIsRejected() throws Exception {
+        Path file = Files.writeString(tmp.resolve("not-a-dir"), "x");
+        CommandLineRunner r = CommandLineRunner.run("train", "--data", tmp.resolve("data").toString(),
+                "--output", file.toString(), "--dry-run");
+        assertEquals(Main.EXIT_BAD_INPUT, r.exitCode());
+        assertTrue(r.err().contains("--output " + file + ": is a file"), r.err());
+    }
+
+    @Test
+    void dryRunPrintsThePlanAndEveryOption() {
+        CommandLineRunner r = dryRun("--epochs", "3", "--limit-train", "12");
+        assertEquals(0, r.exitCode(), r.err());
+        // the first 12 pair records in file order: records 0, 2, 10, 12 of data_batch_1..3
+        assertTrue(r.out().contains("train airplane 6\ntrain bird 6\ntest airplane 2\ntest bird 2\n"), r.out());
+        assertTrue(r.out().contains("option epochs = 3"), r.out());
+        assertTrue(r.out().contains("plan 2 workers, 640 images per averaging round"), r.out());
+    }
+
+    @Test
+    void configFileSetsDefaultsAndTheCommandLineWins() throws Exception {
+        Path conf = Files.writeString(tmp.resolve("train.properties"), "epochs = 7\naveraging-frequency = 3\n");
+        CommandLineRunner r = dryRun("--config", conf.toString(), "--averaging-frequency", "4");
+        assertEquals(0, r.exitCode(), r.err());
+        assertTrue(r.out().contains("option epochs = 7"), r.out());
+        assertTrue(r.out().contains("option averaging_frequency = 4"), r.out());
+    }
+
+    @Test
+    void theShippedConfigFileIsValid() {
+        Path shipped = Path.of(System.getProperty("project.basedir", "."), "conf/train.properties");
+        CommandLineRunner r = dryRun("--config", shipped.toString());
+        assertEquals(0, r.exitCode(), r.err());
+        assertTrue(r.out().contains("option batch_size_per_worker = 64"), r.out());
+    }
+
+    @Test
+    void unknownConfigKeyIsAnError() throws Exception {
+        Path conf = Files.writeString(tmp.resolve("typo.properties"), "epoch = 7\n");
+        CommandLineRunner r = dryRun("--config", conf.toString());
+        assertEquals(Main.EXIT_BAD_INPUT, r.exitCode());
+        assertTrue(r.err().contains("unknown key 'epoch'"), r.err());
+    }
+}
