@@ -19,8 +19,6 @@ import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.SparkSession;
 import org.deeplearning4j.spark.api.RDDTrainingApproach;
-import org.deeplearning4j.spark.api.Repartition;
-import org.deeplearning4j.spark.api.RepartitionStrategy;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
@@ -72,14 +70,6 @@ final class TrainCommand implements Callable<Integer> {
     @Option(names = "--prefetch", defaultValue = "2", paramLabel = "N",
             description = "Minibatches each worker prefetches asynchronously. Default: ${DEFAULT-VALUE}.")
     int prefetch;
-
-    @Option(names = "--repartition", defaultValue = "Always", paramLabel = "WHEN",
-            description = "When dl4j-spark repartitions the training data: ${COMPLETION-CANDIDATES}. Default: ${DEFAULT-VALUE}.")
-    Repartition repartition;
-
-    @Option(names = "--repartition-strategy", defaultValue = "Balanced", paramLabel = "HOW",
-            description = "How: ${COMPLETION-CANDIDATES}. Default: ${DEFAULT-VALUE}.")
-    RepartitionStrategy repartitionStrategy;
 
     @Option(names = "--rdd-training-approach", defaultValue = "Direct", paramLabel = "APPROACH",
             description = "Export (write minibatches to disk, then stream them) or Direct (train from the RDD). "
@@ -155,7 +145,7 @@ final class TrainCommand implements Callable<Integer> {
         String id = runId != null ? runId
                 : "run-" + LocalDateTime.now().format(DateTimeFormatter.ofPattern("yyyyMMdd-HHmmss"));
         return new TrainConfig(data, classes, epochs, batchSizePerWorker, workers, averagingFrequency, prefetch,
-                repartition, repartitionStrategy, approach, storageLevel, learningRate, seed, output, id, resume,
+                approach, storageLevel, learningRate, seed, output, id, resume,
                 limitTrain, limitTest, biasedBlockConvs, evalBatchSize, progressSeconds);
     }
 

@@ -6,8 +6,6 @@ import java.io.Serializable;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import org.deeplearning4j.spark.api.RDDTrainingApproach;
-import org.deeplearning4j.spark.api.Repartition;
-import org.deeplearning4j.spark.api.RepartitionStrategy;
 
 /**
  * Everything that defines a training run. The command line fills it; {@link #validate()} names the
@@ -20,8 +18,6 @@ import org.deeplearning4j.spark.api.RepartitionStrategy;
  * @param workers              parallel workers; 0 = Spark's default parallelism (executor cores)
  * @param averagingFrequency   minibatches each worker fits between parameter averages
  * @param prefetch             minibatches each worker prefetches asynchronously
- * @param repartition          when dl4j-spark repartitions the training data
- * @param repartitionStrategy  how it does so
  * @param approach             Export (DataSets saved to disk, then streamed) or Direct (kept in the RDD)
  * @param storageLevel         Spark storage level for the training RDD
  * @param learningRate         Adam learning rate
@@ -36,8 +32,7 @@ import org.deeplearning4j.spark.api.RepartitionStrategy;
  * @param progressSeconds      seconds between in-epoch progress lines
  */
 public record TrainConfig(String data, String classes, int epochs, int batchSizePerWorker, int workers,
-                          int averagingFrequency, int prefetch, Repartition repartition,
-                          RepartitionStrategy repartitionStrategy, RDDTrainingApproach approach, String storageLevel,
+                          int averagingFrequency, int prefetch, RDDTrainingApproach approach, String storageLevel,
                           double learningRate, long seed, String output, String runId, boolean resume,
                           int limitTrain, int limitTest, boolean biasedBlockConvs, int evalBatchSize,
                           int progressSeconds) implements Serializable {
@@ -103,8 +98,6 @@ public record TrainConfig(String data, String classes, int epochs, int batchSize
         m.put("workers", workers == 0 ? "auto" : Integer.toString(workers));
         m.put("averaging_frequency", Integer.toString(averagingFrequency));
         m.put("prefetch", Integer.toString(prefetch));
-        m.put("repartition", repartition.name());
-        m.put("repartition_strategy", repartitionStrategy.name());
         m.put("rdd_training_approach", approach.name());
         m.put("storage_level", storageLevel);
         m.put("learning_rate", Double.toString(learningRate));

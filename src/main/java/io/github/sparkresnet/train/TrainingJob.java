@@ -30,6 +30,7 @@ import org.apache.spark.storage.StorageLevel;
 import org.apache.spark.util.DoubleAccumulator;
 import org.apache.spark.util.LongAccumulator;
 import org.deeplearning4j.nn.graph.ComputationGraph;
+import org.deeplearning4j.spark.api.Repartition;
 import org.deeplearning4j.spark.impl.graph.SparkComputationGraph;
 import org.deeplearning4j.spark.impl.paramavg.ParameterAveragingTrainingMaster;
 import org.nd4j.linalg.dataset.DataSet;
@@ -62,6 +63,10 @@ public final class TrainingJob {
 
         public int roundsPerEpoch(TrainConfig c) {
             return (int) ((trainImages + roundImages(c) - 1) / roundImages(c));
+        }
+
+        public long minibatches(TrainConfig c) {
+            return (trainImages + c.batchSizePerWorker() - 1) / c.batchSizePerWorker();
         }
     }
 
@@ -135,8 +140,7 @@ public final class TrainingJob {
                 .batchSizePerWorker(config.batchSizePerWorker())
                 .averagingFrequency(config.averagingFrequency())
                 .workerPrefetchNumBatches(config.prefetch())
-                .repartionData(config.repartition())
-                .repartitionStrategy(config.repartitionStrategy())
+                .repartionData(Repartition.Never) // Rounds hands over each round already partitioned
                 .rddTrainingApproach(config.approach())
                 .storageLevel(StorageLevel.fromString(config.storageLevel()))
                 .saveUpdater(true)
@@ -154,17 +158,18 @@ public final class TrainingJob {
             Instant start = Instant.now();
             lossSum.reset();
             examples.reset();
-            // One partition of full minibatches: dl4j-spark fits at most averagingFrequency minibatches per
-            // worker and round and silently drops the rest of a partition. Its round split is balanced
-            // within each input partition, so with a single one no round exceeds workers x frequency
-            // minibatches and every image is fitted exactly once per epoch. (A pair is <= 12,000 images.)
+            // Full minibatches in one shuffled sequence (one partition: a pair is <= 12,000 images),
+            // then cut into rounds that dl4j-spark fits without dropping any (see Rounds).
             JavaRDD<DataSet> batches = Minibatches.shuffled(plan.train(), config.batchSizePerWorker(), 1,
                     config.seed() * 1_000_003L + epoch, Normalization.HALF)
                     .persist(StorageLevel.fromString(config.storageLevel()));
+            Rounds rounds = new Rounds(batches, plan.minibatches(config), plan.workers(), config.averagingFrequency());
             long t0 = System.nanoTime();
             try (ProgressReporter progress = new ProgressReporter(epoch, config.epochs(), plan.trainImages(),
                     plan.roundImages(config), examples::value, config.progressSeconds())) {
-                sparkNet.fit(batches);
+                for (int r = 0; r < rounds.count(); r++) {
+                    sparkNet.fit(rounds.round(r));
+                }
             } finally {
                 batches.unpersist(false);
             }

@@ -17,8 +17,6 @@ import org.apache.spark.SparkConf;
 import org.apache.spark.sql.SparkSession;
 import org.deeplearning4j.nn.graph.ComputationGraph;
 import org.deeplearning4j.spark.api.RDDTrainingApproach;
-import org.deeplearning4j.spark.api.Repartition;
-import org.deeplearning4j.spark.api.RepartitionStrategy;
 import org.nd4j.linalg.dataset.DataSet;
 
 /**
@@ -55,8 +53,7 @@ public final class SparkScalingBench {
 
         // (b) the training job, one epoch, parameter averaging over local[W]
         String out = Files.createTempDirectory("scaling-bench").toString();
-        TrainConfig c = new TrainConfig(dir, ClassPair.DEFAULT, 1, batch, workers, freq, 2, Repartition.Always,
-                RepartitionStrategy.Balanced, RDDTrainingApproach.Direct, "MEMORY_ONLY", 1e-3, 42, out, "bench",
+        TrainConfig c = new TrainConfig(dir, ClassPair.DEFAULT, 1, batch, workers, freq, 2, RDDTrainingApproach.Direct, "MEMORY_ONLY", 1e-3, 42, out, "bench",
                 false, images, 100, false, 250, 30);
         TrainingJob job = new TrainingJob(spark, c);
         TrainingJob.Plan plan = job.plan();

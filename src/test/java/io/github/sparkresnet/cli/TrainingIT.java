@@ -31,7 +31,7 @@ class TrainingIT {
 
     private CommandLineRunner train(String runId, int epochs, String... extra) {
         List<String> args = new java.util.ArrayList<>(List.of("train", "--data", data, "--output", out.toString(),
-                "--run-id", runId, "--epochs", Integer.toString(epochs), "--limit-train", "192", "--limit-test", "100",
+                "--run-id", runId, "--epochs", Integer.toString(epochs), "--limit-train", "200", "--limit-test", "100",
                 "--batch-size-per-worker", "16", "--averaging-frequency", "3", "--progress-seconds", "5"));
         args.addAll(List.of(extra));
         return CommandLineRunner.run(args.toArray(new String[0]));
@@ -63,7 +63,7 @@ class TrainingIT {
             assertTrue(valLoss > 0 && valLoss < 50, "val_loss " + valLoss);
             assertTrue(acc >= 0 && acc <= 1 && auc >= 0 && auc <= 1, acc + " " + auc);
             assertEquals(100L, (long) r.getAs("val_images"));
-            assertEquals(192L, (long) r.getAs("train_images"), "every training image fitted once per epoch");
+            assertEquals(200L, (long) r.getAs("train_images"), "every training image fitted once per epoch (13 minibatches, 3 rounds)");
             long total = spark.read().parquet(out.resolve("metrics").toString())
                     .filter("run_id = 'r1' and epoch = " + (i + 1))
                     .selectExpr("aggregate(flatten(confusion), 0L, (acc, x) -> acc + x)").first().getLong(0);
