@@ -8,7 +8,6 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
 import java.io.UncheckedIOException;
-import java.nio.charset.StandardCharsets;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Properties;
@@ -197,12 +196,4 @@ public final class Checkpoints {
         }
         return out.toByteArray();
     }
-
-    /** For tests: the sidecar of a checkpoint as text. */
-    String sidecar(int epoch) throws IOException {
-        try (InputStream in = fs.open(new Path(checkpointDir, String.format("epoch-%04d.properties", epoch)))) {
-            return new String(in.readAllBytes(), StandardCharsets.UTF_8);
-        }
-    }
-
 }

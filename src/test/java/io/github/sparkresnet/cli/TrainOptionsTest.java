@@ -55,7 +55,7 @@ class TrainOptionsTest {
         rejected("--storage-level MEMORY_SOMETIMES", "--storage-level", "MEMORY_SOMETIMES");
         rejected("Invalid value for option '--rdd-training-approach'", "--rdd-training-approach", "Teleport");
         rejected("Invalid value for option '--epochs'", "--epochs", "five");
-        rejected("Unknown option: '--epoch'", "--epoch", "3");
+        rejected("Unknown options: '--epoch', '3'", "--epoch", "3");
     }
 
     @Test
