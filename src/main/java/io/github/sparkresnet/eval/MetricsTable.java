@@ -6,8 +6,6 @@ import java.util.List;
 import java.util.UUID;
 import org.apache.hadoop.fs.FileSystem;
 import org.apache.hadoop.fs.Path;
-import org.apache.spark.sql.Dataset;
-import org.apache.spark.sql.Row;
 import org.apache.spark.sql.SaveMode;
 import org.apache.spark.sql.SparkSession;
 import org.slf4j.Logger;
@@ -64,15 +62,5 @@ public final class MetricsTable {
         if (!fs.rename(from, to)) {
             throw new IOException("could not rename " + from + " to " + to);
         }
-    }
-
-    /** All rows (every run), or an empty frame if nothing was written yet. */
-    public Dataset<Row> read() {
-        return spark.read().parquet(root.toString());
-    }
-
-    /** The rows of one run, by epoch. */
-    public Dataset<Row> read(String runId) {
-        return read().filter(org.apache.spark.sql.functions.col("run_id").equalTo(runId)).orderBy("epoch");
     }
 }

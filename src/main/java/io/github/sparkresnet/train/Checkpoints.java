@@ -151,19 +151,6 @@ public final class Checkpoints {
         return new Restored(epoch, net, info);
     }
 
-    /** Loads a saved model zip (for evaluation or prediction), without its updater. */
-    public static ComputationGraph loadModel(String path, Configuration conf) {
-        Path p = new Path(path);
-        try (InputStream in = p.getFileSystem(conf).open(p)) {
-            OneDnnHelpers.enable();
-            ComputationGraph net = ModelSerializer.restoreComputationGraph(in, false);
-            OneDnnHelpers.tune(net);
-            return net;
-        } catch (Exception e) {
-            throw new BadInputException(path + ": not a readable DL4J ComputationGraph model (" + e + ")", e);
-        }
-    }
-
     private void writeAtomically(Path target, byte[] content) {
         Path tmp = new Path(target.getParent(), "." + target.getName() + "." + UUID.randomUUID() + ".tmp");
         try {
