@@ -40,9 +40,10 @@ public final class SparkSessions {
      */
     public static SparkConf applyRequired(SparkConf conf) {
         // DL4J ships INDArrays inside tasks and broadcasts; Java serialization of them is slow, and
-        // Kryo needs ND4J's registrator (without it Kryo fails with an NPE on jvmShapeInfo).
+        // Kryo needs ND4J's registrations (without them Kryo fails with an NPE on jvmShapeInfo); ours
+        // adds a bulk-copy serializer for the ~255 MB of parameters and Adam state of every round.
         conf.setIfMissing("spark.serializer", "org.apache.spark.serializer.KryoSerializer");
-        conf.setIfMissing("spark.kryo.registrator", "org.nd4j.kryo.Nd4jRegistrator");
+        conf.setIfMissing("spark.kryo.registrator", "io.github.sparkresnet.spark.Nd4jKryoRegistrator");
         // A ResNet34 with updater state is ~170 MB; its broadcast and averaging must fit Kryo's buffer.
         conf.setIfMissing("spark.kryoserializer.buffer.max", "1g");
         // Training tasks are CPU-bound and data is tiny: never wait for locality.

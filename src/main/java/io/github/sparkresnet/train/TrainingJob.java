@@ -147,6 +147,7 @@ public final class TrainingJob {
                 .saveUpdater(true)
                 .rngSeed(config.seed())
                 .trainingHooks(new WorkerHook(lossSum, examples))
+                .collectTrainingStats(collectStats())
                 .build();
         SparkComputationGraph sparkNet = new SparkComputationGraph(jsc, net, master);
         LOG.info("run {}: {} train / {} test images of {}, {} workers x batch {} x averaging every {} = {} images "
@@ -175,6 +176,9 @@ public final class TrainingJob {
                 batches.unpersist(false);
             }
             double trainSeconds = (System.nanoTime() - t0) / 1e9;
+            if (collectStats()) {
+                LOG.info("dl4j-spark stats:\n{}", sparkNet.getSparkTrainingStats().statsAsString());
+            }
             net = sparkNet.getNetwork();
             long seen = examples.value();
             double trainLoss = seen == 0 ? Double.NaN : lossSum.value() / seen;
@@ -199,6 +203,21 @@ public final class TrainingJob {
         LOG.info("run {} done: metrics in {}, final model {}", config.runId(), metrics.path(),
                 checkpoints.modelPath("final"));
         return net;
+    }
+
+    /**
+     * dl4j-spark's per-round timings (broadcast, fit, aggregate, per worker), logged after each epoch
+     * when {@code -Dsparkresnet.stats=true}: for measuring what a round costs. Its default clock asks
+     * pool.ntp.org, so the local clock is used instead.
+     */
+    private static boolean collectStats() {
+        if (!Boolean.getBoolean("sparkresnet.stats")) {
+            return false;
+        }
+        System.setProperty(org.deeplearning4j.spark.time.TimeSourceProvider.TIMESOURCE_CLASSNAME_PROPERTY,
+                System.getProperty(org.deeplearning4j.spark.time.TimeSourceProvider.TIMESOURCE_CLASSNAME_PROPERTY,
+                        org.deeplearning4j.spark.time.SystemClockTimeSource.class.getName()));
+        return true;
     }
 
     private ResNetConfig modelConfig(Plan plan) {

@@ -24,13 +24,16 @@ import org.nd4j.linalg.factory.Nd4j;
  */
 public final class TrainThroughputBench {
     public static void main(String[] args) {
-        CNN2DFormat format = CNN2DFormat.NCHW;
-        WorkspaceMode ws = WorkspaceMode.ENABLED;
-        CacheMode cache = CacheMode.NONE;
+        ResNetConfig defaults = ResNetConfig.cifarPair(); // the knobs start at the project's defaults
+        CNN2DFormat format = defaults.dataFormat();
+        WorkspaceMode ws = defaults.workspaceMode();
+        CacheMode cache = defaults.cacheMode();
         int steps = 20;
         int batch = 64;
         boolean bnHelpers = true;
         String builtInConv = "";
+        int replicas = 1;
+        int threadsPerReplica = 0;
         for (String a : args) {
             String[] kv = a.split("=", 2);
             switch (kv[0]) {
@@ -41,10 +44,16 @@ public final class TrainThroughputBench {
                 case "batch" -> batch = Integer.parseInt(kv[1]);
                 case "bnhelpers" -> bnHelpers = Boolean.parseBoolean(kv[1]);
                 case "builtinconv" -> builtInConv = kv[1];
+                case "replicas" -> replicas = Integer.parseInt(kv[1]);
+                case "threads" -> threadsPerReplica = Integer.parseInt(kv[1]);
                 default -> throw new IllegalArgumentException("unknown argument " + a);
             }
         }
         String helpers = OneDnnHelpers.enable();
+        if (replicas > 1) {
+            replicated(replicas, threadsPerReplica, steps, batch, helpers);
+            return;
+        }
         ComputationGraph net = ResNet34.build(ResNetConfig.cifarPair().withExecution(format, ws, cache));
         if (!bnHelpers) {
             stripHelpers(net, org.deeplearning4j.nn.layers.normalization.BatchNormalization.class, "");
@@ -82,6 +91,56 @@ public final class TrainThroughputBench {
                 System.getenv("OMP_NUM_THREADS"), helpers);
         System.out.printf("train_img_per_s=%.1f infer_img_per_s=%.1f%n", train, infer);
         System.exit(keep.size() == steps ? 0 : 1);
+    }
+
+    /**
+     * N replicas of the network, each fitting in its own thread with its own OpenMP thread count, as
+     * Spark's concurrent tasks in one executor do (no averaging: this measures the compute side only).
+     */
+    private static void replicated(int replicas, int threads, int steps, int batch, String helpers) {
+        Nd4j.getRandom().setSeed(0);
+        INDArray x = Nd4j.randn(DataType.FLOAT, batch, 3, 32, 32);
+        INDArray y = Nd4j.zeros(DataType.FLOAT, batch, 2);
+        for (int i = 0; i < batch; i++) {
+            y.putScalar(i, i % 2, 1);
+        }
+        java.util.concurrent.CyclicBarrier start = new java.util.concurrent.CyclicBarrier(replicas + 1);
+        java.util.concurrent.CyclicBarrier end = new java.util.concurrent.CyclicBarrier(replicas + 1);
+        for (int r = 0; r < replicas; r++) {
+            Thread t = new Thread(() -> {
+                try {
+                    if (threads > 0) {
+                        org.nd4j.nativeblas.NativeOpsHolder.getInstance().getDeviceNativeOps().setOmpNumThreads(threads);
+                    }
+                    ComputationGraph net = ResNet34.build(ResNetConfig.cifarPair());
+                    DataSet ds = new DataSet(x.dup(), y.dup());
+                    for (int i = 0; i < 3; i++) {
+                        net.fit(ds);
+                    }
+                    start.await();
+                    for (int i = 0; i < steps; i++) {
+                        net.fit(ds);
+                    }
+                    end.await();
+                } catch (Exception e) {
+                    throw new IllegalStateException(e);
+                }
+            });
+            t.setDaemon(true);
+            t.start();
+        }
+        try {
+            start.await();
+            long t0 = System.nanoTime();
+            end.await();
+            double train = replicas * steps * batch / ((System.nanoTime() - t0) / 1e9);
+            System.out.printf("config replicas=%d threads=%d batch=%d omp=%s | %s%n", replicas, threads, batch,
+                    System.getenv("OMP_NUM_THREADS"), helpers);
+            System.out.printf("train_img_per_s=%.1f infer_img_per_s=NaN%n", train);
+        } catch (Exception e) {
+            throw new IllegalStateException(e);
+        }
+        System.exit(0);
     }
 
     /** Experiment only: drops the oneDNN helper of the layers of a type whose names start with a prefix. */
