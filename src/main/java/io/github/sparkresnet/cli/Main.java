@@ -1,6 +1,7 @@
 package io.github.sparkresnet.cli;
 
 import io.github.sparkresnet.BadInputException;
+import io.github.sparkresnet.train.TrainConfig;
 
 import java.io.PrintWriter;
 import picocli.CommandLine;
@@ -10,13 +11,14 @@ import picocli.CommandLine.Command;
  * The one entry point: {@code spark-submit --class io.github.sparkresnet.cli.Main job.jar train ...}
  * on a cluster, and {@code submit/run-local.sh train ...} on embedded Spark.
  *
- * <p>Exit codes: 0 success, 2 bad input (usage errors and {@link BadInputException}), 1 anything else.
+ * <p>Exit codes: 0 success, 2 bad input (usage errors and {@link BadInputException}), 3 a failed
+ * {@code check}, 1 anything else.
  */
 @Command(name = "spark-resnet",
         mixinStandardHelpOptions = true,
         versionProvider = VersionProvider.class,
         description = "Train a ResNet34 on two CIFAR-10 classes with Spark and DL4J parameter averaging.",
-        subcommands = {TrainCommand.class, CommandLine.HelpCommand.class})
+        subcommands = {TrainCommand.class, CheckCommand.class, CommandLine.HelpCommand.class})
 public final class Main implements Runnable {
     public static final int EXIT_BAD_INPUT = 2;
 
@@ -52,6 +54,29 @@ public final class Main implements Runnable {
             throw e;
         });
         return cli.execute(args);
+    }
+
+    /**
+     * The {@link TrainConfig} that {@code train ARGS} would run, parsed and validated exactly as on the
+     * command line (defaults, {@code --config}, checks): the entry point for notebooks and other JVM
+     * callers, e.g. {@code new TrainingJob(spark, Main.trainConfig("--data", dir, "--epochs", "2"))}.
+     *
+     * @throws BadInputException naming the offending option
+     */
+    public static TrainConfig trainConfig(String... trainArgs) {
+        String[] args = new String[trainArgs.length + 1];
+        args[0] = "train";
+        System.arraycopy(trainArgs, 0, args, 1, trainArgs.length);
+        CommandLine cli = new CommandLine(new Main());
+        cli.setCaseInsensitiveEnumValuesAllowed(true);
+        ConfigFileDefaults.install(cli, args);
+        try {
+            CommandLine.ParseResult parsed = cli.parseArgs(args);
+            TrainCommand train = parsed.subcommand().commandSpec().commandLine().getCommand();
+            return train.config().validate();
+        } catch (CommandLine.ParameterException e) {
+            throw new BadInputException(e.getMessage(), e);
+        }
     }
 
     @Override

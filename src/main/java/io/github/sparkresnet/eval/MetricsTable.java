@@ -58,6 +58,20 @@ public final class MetricsTable {
         }
     }
 
+    /** The rows of one run, by epoch; empty when the run wrote none. */
+    public java.util.List<org.apache.spark.sql.Row> rows(String runId) {
+        Path run = new Path(root, "run_id=" + runId);
+        try {
+            if (!run.getFileSystem(spark.sparkContext().hadoopConfiguration()).exists(run)) {
+                return List.of();
+            }
+        } catch (IOException e) {
+            throw new UncheckedIOException("reading " + run + " failed", e);
+        }
+        return spark.read().option("basePath", root.toString()).parquet(run.toString())
+                .orderBy("epoch").collectAsList();
+    }
+
     private static void rename(FileSystem fs, Path from, Path to) throws IOException {
         if (!fs.rename(from, to)) {
             throw new IOException("could not rename " + from + " to " + to);

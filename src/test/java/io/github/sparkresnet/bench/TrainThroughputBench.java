@@ -20,7 +20,9 @@ import org.nd4j.linalg.factory.Nd4j;
  * reference's {@code bench} mode measures it: 3 warm-up steps, then 20 timed steps.
  *
  * <p>Arguments (all optional): {@code format=NCHW|NHWC workspaces=ENABLED|NONE cache=NONE|HOST|DEVICE
- * steps=20 batch=64}. Helpers are on unless {@code -Dsparkresnet.helpers.off=true}.
+ * steps=20 batch=64 replicas=N threads=T}. {@code replicas=N} runs N networks in N threads at once
+ * (T OpenMP threads each, 0 = ND4J's default), as N Spark tasks in one executor do; averaging is
+ * not included. Helpers are on unless {@code -Dsparkresnet.helpers.off=true}.
  */
 public final class TrainThroughputBench {
     public static void main(String[] args) {
@@ -104,8 +106,8 @@ public final class TrainThroughputBench {
         for (int i = 0; i < batch; i++) {
             y.putScalar(i, i % 2, 1);
         }
-        java.util.concurrent.CyclicBarrier start = new java.util.concurrent.CyclicBarrier(replicas + 1);
-        java.util.concurrent.CyclicBarrier end = new java.util.concurrent.CyclicBarrier(replicas + 1);
+        // phases: warm-up | timed training | timed inference, separated by barriers
+        java.util.concurrent.CyclicBarrier barrier = new java.util.concurrent.CyclicBarrier(replicas + 1);
         for (int r = 0; r < replicas; r++) {
             Thread t = new Thread(() -> {
                 try {
@@ -116,12 +118,18 @@ public final class TrainThroughputBench {
                     DataSet ds = new DataSet(x.dup(), y.dup());
                     for (int i = 0; i < 3; i++) {
                         net.fit(ds);
+                        net.outputSingle(false, ds.getFeatures());
                     }
-                    start.await();
+                    barrier.await();
                     for (int i = 0; i < steps; i++) {
                         net.fit(ds);
                     }
-                    end.await();
+                    barrier.await();
+                    barrier.await();
+                    for (int i = 0; i < steps; i++) {
+                        net.outputSingle(false, ds.getFeatures()).getDouble(0);
+                    }
+                    barrier.await();
                 } catch (Exception e) {
                     throw new IllegalStateException(e);
                 }
@@ -130,13 +138,17 @@ public final class TrainThroughputBench {
             t.start();
         }
         try {
-            start.await();
+            barrier.await();
             long t0 = System.nanoTime();
-            end.await();
+            barrier.await();
             double train = replicas * steps * batch / ((System.nanoTime() - t0) / 1e9);
+            barrier.await();
+            t0 = System.nanoTime();
+            barrier.await();
+            double infer = replicas * steps * batch / ((System.nanoTime() - t0) / 1e9);
             System.out.printf("config replicas=%d threads=%d batch=%d omp=%s | %s%n", replicas, threads, batch,
                     System.getenv("OMP_NUM_THREADS"), helpers);
-            System.out.printf("train_img_per_s=%.1f infer_img_per_s=NaN%n", train);
+            System.out.printf("train_img_per_s=%.1f infer_img_per_s=%.1f%n", train, infer);
         } catch (Exception e) {
             throw new IllegalStateException(e);
         }

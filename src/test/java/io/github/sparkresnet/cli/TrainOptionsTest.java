@@ -101,4 +101,19 @@ class TrainOptionsTest {
         assertEquals(Main.EXIT_BAD_INPUT, r.exitCode());
         assertTrue(r.err().contains("unknown key 'epoch'"), r.err());
     }
+
+    @Test
+    void notebooksGetTheSameConfigAsTheCommandLine() {
+        io.github.sparkresnet.train.TrainConfig c = Main.trainConfig("--data", "/d", "--epochs", "2", "--run-id", "nb");
+        assertEquals("/d", c.data());
+        assertEquals(2, c.epochs());
+        assertEquals(64, c.batchSizePerWorker(), "the command line's default");
+        assertEquals("airplane,bird", c.classes());
+        io.github.sparkresnet.BadInputException bad = org.junit.jupiter.api.Assertions.assertThrows(
+                io.github.sparkresnet.BadInputException.class, () -> Main.trainConfig("--data", "/d", "--epochs", "0"));
+        assertTrue(bad.getMessage().contains("--epochs 0"), bad.getMessage());
+        bad = org.junit.jupiter.api.Assertions.assertThrows(io.github.sparkresnet.BadInputException.class,
+                () -> Main.trainConfig("--data", "/d", "--epoch", "3"));
+        assertTrue(bad.getMessage().contains("--epoch"), bad.getMessage());
+    }
 }

@@ -31,7 +31,13 @@ class JvmOptionsConsistencyTest {
         for (String key : List.of("spark.driver.extraJavaOptions", "spark.executor.extraJavaOptions")) {
             Matcher m = Pattern.compile("(?m)^" + Pattern.quote(key) + "\\s+(.*)$").matcher(conf);
             assertTrue(m.find(), key + " missing in conf/spark-defaults.conf");
-            assertEquals(expected, Arrays.asList(m.group(1).trim().split("\\s+")), key);
+            List<String> actual = Arrays.asList(m.group(1).trim().split("\\s+"));
+            assertEquals(expected, actual.subList(0, Math.min(expected.size(), actual.size())), key);
+            // then only ND4J's off-heap limits
+            List<String> rest = actual.subList(expected.size(), actual.size());
+            assertEquals(2, rest.size(), key + " ends with maxbytes and maxphysicalbytes: " + rest);
+            assertTrue(rest.get(0).matches("-Dorg\\.bytedeco\\.javacpp\\.maxbytes=\\d+[mg]"), rest.get(0));
+            assertTrue(rest.get(1).matches("-Dorg\\.bytedeco\\.javacpp\\.maxphysicalbytes=\\d+[mg]"), rest.get(1));
         }
     }
 

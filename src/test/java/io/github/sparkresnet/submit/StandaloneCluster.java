@@ -1,0 +1,164 @@
+package io.github.sparkresnet.submit;
+
+import java.io.IOException;
+import java.net.HttpURLConnection;
+import java.net.ServerSocket;
+import java.net.URI;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import java.util.stream.Collectors;
+import java.util.stream.Stream;
+
+/**
+ * A real Spark standalone cluster on 127.0.0.1 for tests and benchmarks: one Master and N Workers,
+ * each its own JVM started from Spark's jars with the classes {@code spark-class} starts
+ * ({@code org.apache.spark.deploy.master.Master}, {@code ...worker.Worker}). The Workers launch
+ * executors from a Spark home made of links to the Spark jars this project builds against.
+ * {@link #close()} kills every process it started, executors included, even after a failure.
+ */
+public final class StandaloneCluster implements AutoCloseable {
+    public static final Path ROOT = Path.of(System.getProperty("project.basedir", ".")).toAbsolutePath();
+    private final List<Process> processes = new ArrayList<>();
+    private final Path dir;
+    private final int masterPort;
+    private final int uiPort;
+
+    private StandaloneCluster(Path dir) throws IOException {
+        this.dir = dir;
+        this.masterPort = freePort();
+        this.uiPort = freePort();
+    }
+
+    /** Starts a Master and {@code workers} Workers of {@code cores} cores and {@code memory} each. */
+    public static StandaloneCluster start(Path dir, int workers, int cores, String memory) throws Exception {
+        StandaloneCluster c = new StandaloneCluster(dir);
+        try {
+            Path sparkHome = sparkHome(dir.resolve("spark-home"));
+            c.launch("master", sparkHome, "org.apache.spark.deploy.master.Master",
+                    "--host", "127.0.0.1", "--port", Integer.toString(c.masterPort),
+                    "--webui-port", Integer.toString(c.uiPort));
+            c.awaitWorkers(0, Duration.ofSeconds(60));
+            for (int i = 1; i <= workers; i++) {
+                Path work = Files.createDirectories(dir.resolve("worker-" + i));
+                c.launch("worker-" + i, sparkHome, "org.apache.spark.deploy.worker.Worker",
+                        "--host", "127.0.0.1", "--cores", Integer.toString(cores), "--memory", memory,
+                        "--webui-port", "0", "--work-dir", work.toString(), c.masterUrl());
+            }
+            c.awaitWorkers(workers, Duration.ofSeconds(90));
+            return c;
+        } catch (Exception e) {
+            c.close();
+            throw e;
+        }
+    }
+
+    public String masterUrl() {
+        return "spark://127.0.0.1:" + masterPort;
+    }
+
+    /** Executor logs (stderr) of every application the Workers ran, for assertions and post-mortems. */
+    public List<Path> executorLogs() throws IOException {
+        try (Stream<Path> files = Files.walk(dir)) {
+            return files.filter(p -> p.getFileName().toString().equals("stderr")).sorted().collect(Collectors.toList());
+        }
+    }
+
+    /** Executor JVMs now running (children of the Workers). */
+    public List<ProcessHandle> executors() {
+        return processes.stream().skip(1).flatMap(Process::descendants)
+                .filter(p -> p.info().commandLine().orElse("").contains("CoarseGrainedExecutorBackend"))
+                .collect(Collectors.toList());
+    }
+
+    private void launch(String name, Path sparkHome, String mainClass, String... args) throws IOException {
+        List<String> cmd = new ArrayList<>();
+        cmd.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
+        cmd.addAll(javaOptions());
+        cmd.addAll(List.of("-Xmx256m", "-cp", sparkHome.resolve("jars").toString() + "/*", mainClass));
+        cmd.addAll(List.of(args));
+        ProcessBuilder pb = new ProcessBuilder(cmd).redirectErrorStream(true)
+                .redirectOutput(dir.resolve(name + ".log").toFile());
+        Map<String, String> env = pb.environment();
+        env.put("SPARK_HOME", sparkHome.toString());
+        env.put("SPARK_SCALA_VERSION", "2.12");
+        env.put("SPARK_LOCAL_IP", "127.0.0.1");
+        env.remove("SPARK_CONF_DIR");
+        processes.add(pb.start());
+    }
+
+    private void awaitWorkers(int n, Duration timeout) throws Exception {
+        long deadline = System.nanoTime() + timeout.toNanos();
+        Pattern alive = Pattern.compile("\"aliveworkers\"\\s*:\\s*(\\d+)");
+        String last = "no answer";
+        while (System.nanoTime() < deadline) {
+            if (!processes.get(0).isAlive()) {
+                throw new IllegalStateException("the Spark master exited; see " + dir.resolve("master.log"));
+            }
+            try {
+                HttpURLConnection http = (HttpURLConnection) URI.create("http://127.0.0.1:" + uiPort + "/json/")
+                        .toURL().openConnection();
+                http.setConnectTimeout(1000);
+                last = new String(http.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+                Matcher m = alive.matcher(last);
+                if (m.find() && Integer.parseInt(m.group(1)) >= n) {
+                    return;
+                }
+            } catch (IOException notYet) {
+                last = notYet.toString();
+            }
+            Thread.sleep(500);
+        }
+        throw new IllegalStateException(n + " workers did not register within " + timeout + ": " + last
+                + "; logs in " + dir);
+    }
+
+    @Override
+    public void close() {
+        for (Process p : processes) {
+            p.descendants().forEach(ProcessHandle::destroyForcibly);
+            p.destroyForcibly();
+        }
+        for (Process p : processes) {
+            try {
+                p.waitFor();
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        }
+    }
+
+    /** The Java 17 flags every Spark JVM needs (conf/java-options). */
+    static List<String> javaOptions() throws IOException {
+        return Files.readAllLines(ROOT.resolve("conf/java-options")).stream().map(String::trim)
+                .filter(l -> !l.isEmpty() && !l.startsWith("#")).collect(Collectors.toList());
+    }
+
+    /**
+     * A Spark home holding {@code jars/} with links to the Spark jars (target/spark-classpath.txt,
+     * written by the build): what a Worker needs to build an executor's classpath.
+     */
+    static Path sparkHome(Path home) throws IOException {
+        Path jars = Files.createDirectories(home.resolve("jars"));
+        String classpath = Files.readString(ROOT.resolve("target/spark-classpath.txt")).trim();
+        for (String jar : classpath.split(":")) {
+            Path link = jars.resolve(Path.of(jar).getFileName());
+            if (!Files.exists(link)) {
+                Files.createSymbolicLink(link, Path.of(jar));
+            }
+        }
+        return home;
+    }
+
+    private static int freePort() throws IOException {
+        try (ServerSocket s = new ServerSocket(0)) {
+            return s.getLocalPort();
+        }
+    }
+}
