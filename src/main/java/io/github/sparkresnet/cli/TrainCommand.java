@@ -63,7 +63,7 @@ final class TrainCommand implements Callable<Integer> {
             description = "Parallel workers; 0 = the executor cores (Spark's default parallelism). Default: ${DEFAULT-VALUE}.")
     int workers;
 
-    @Option(names = "--averaging-frequency", defaultValue = "5", paramLabel = "N",
+    @Option(names = "--averaging-frequency", defaultValue = "10", paramLabel = "N",
             description = "Minibatches each worker fits between two parameter averages. Default: ${DEFAULT-VALUE}.")
     int averagingFrequency;
 

@@ -66,6 +66,14 @@ public final class Minibatches {
         };
     }
 
+    /**
+     * One minibatch from collected rows whose first two columns are {@code image} (3072 CHW bytes) and
+     * {@code target} (0 or 1): for scoring a handful of images on the driver, as the Zeppelin note does.
+     */
+    public static DataSet fromRows(List<Row> rows, Normalization normalization) {
+        return toDataSet(rows, normalization.lookupTables());
+    }
+
     /** One minibatch from rows holding {@code image} (3072 CHW bytes) and {@code target} (0 or 1). */
     static DataSet toDataSet(List<Row> rows, float[][] lut) {
         int n = rows.size();

@@ -30,8 +30,17 @@ public final class Nd4jSparkPlugin implements SparkPlugin {
         return new ExecutorPlugin() {
             @Override
             public void init(PluginContext ctx, Map<String, String> extraConf) {
-                Nd4jSetup.configure("executor " + ctx.executorID() + " on " + ctx.hostname());
+                Nd4jSetup.configure("executor " + ctx.executorID() + " on " + hostname());
             }
         };
+    }
+
+    /** This machine's name. (Not ctx.hostname(): an executor's RPC environment has no address, so it throws.) */
+    private static String hostname() {
+        try {
+            return java.net.InetAddress.getLocalHost().getHostName();
+        } catch (java.io.IOException e) {
+            return "unknown host";
+        }
     }
 }

@@ -81,7 +81,9 @@ public final class StandaloneCluster implements AutoCloseable {
         List<String> cmd = new ArrayList<>();
         cmd.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
         cmd.addAll(javaOptions());
-        cmd.addAll(List.of("-Xmx256m", "-cp", sparkHome.resolve("jars").toString() + "/*", mainClass));
+        // An application whose executors keep dying is failed after 3 of them, not retried forever.
+        cmd.addAll(List.of("-Xmx256m", "-Dspark.deploy.maxExecutorRetries=3",
+                "-cp", sparkHome.resolve("jars").toString() + "/*", mainClass));
         cmd.addAll(List.of(args));
         ProcessBuilder pb = new ProcessBuilder(cmd).redirectErrorStream(true)
                 .redirectOutput(dir.resolve(name + ".log").toFile());
