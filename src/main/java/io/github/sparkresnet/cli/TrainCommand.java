@@ -60,7 +60,7 @@ final class TrainCommand implements Callable<Integer> {
     int batchSizePerWorker;
 
     @Option(names = "--workers", defaultValue = "0", paramLabel = "N",
-            description = "Parallel workers; 0 = the executor cores (Spark's default parallelism). Default: ${DEFAULT-VALUE}.")
+            description = "Parallel workers; 0 = the task slots of the registered executors (local[N]: N). Default: ${DEFAULT-VALUE}.")
     int workers;
 
     @Option(names = "--averaging-frequency", defaultValue = "10", paramLabel = "N",

@@ -35,6 +35,24 @@ public final class SparkSessions {
     }
 
     /**
+     * How many training tasks can run at once: the job's default worker count. Local mode: the
+     * {@code local[N]} threads. On a cluster: registered executors x {@code spark.executor.cores} /
+     * {@code spark.task.cpus}, because Spark's default parallelism is at least 2 even with one
+     * executor core, and two workers sharing one core would fit one after the other.
+     */
+    public static int concurrentTaskSlots(org.apache.spark.SparkContext sc) {
+        if (sc.isLocal()) {
+            return sc.defaultParallelism();
+        }
+        int executors = sc.statusTracker().getExecutorInfos().length - 1; // the list includes the driver
+        int taskCpus = sc.getConf().getInt("spark.task.cpus", 1);
+        if (executors > 0 && sc.getConf().contains("spark.executor.cores")) {
+            return Math.max(1, executors * sc.getConf().getInt("spark.executor.cores", 1) / taskCpus);
+        }
+        return sc.defaultParallelism(); // standalone without spark.executor.cores: all of each worker's cores
+    }
+
+    /**
      * Settings that must hold in every run. Only filled in where missing, so a cluster's
      * {@code spark-defaults.conf} or {@code --conf} wins.
      */

@@ -14,6 +14,7 @@ import io.github.sparkresnet.eval.Evaluator;
 import io.github.sparkresnet.eval.MetricsTable;
 import io.github.sparkresnet.model.ResNet34;
 import io.github.sparkresnet.model.ResNetConfig;
+import io.github.sparkresnet.spark.SparkSessions;
 
 import java.time.Instant;
 import java.util.LinkedHashMap;
@@ -85,7 +86,7 @@ public final class TrainingJob {
             throw new BadInputException("--data " + config.data() + ": the class pair " + pair + " has " + trainImages
                     + " training and " + testImages + " test records; expected some of each");
         }
-        int workers = config.workers() > 0 ? config.workers() : spark.sparkContext().defaultParallelism();
+        int workers = config.workers() > 0 ? config.workers() : SparkSessions.concurrentTaskSlots(spark.sparkContext());
         Checkpoints checkpoints = checkpoints();
         Optional<Integer> resumeFrom = Optional.empty();
         if (config.resume()) {

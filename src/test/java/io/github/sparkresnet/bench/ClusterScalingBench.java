@@ -17,7 +17,8 @@ import org.apache.spark.sql.SparkSession;
  * averaging frequencies; the difference in fit time over the difference in rounds is what a round
  * costs beyond its compute.
  *
- * <p>Usage: {@code ClusterScalingBench CIFAR_DIR IMAGES BATCH FREQ FREQ_FEW_ROUNDS}
+ * <p>Usage: {@code ClusterScalingBench CIFAR_DIR IMAGES BATCH FREQ FREQ_FEW_ROUNDS [KEY=VALUE...]} (extra
+ * Spark settings for every submission)
  */
 public final class ClusterScalingBench {
     public static void main(String[] args) throws Exception {
@@ -26,13 +27,14 @@ public final class ClusterScalingBench {
         int batch = Integer.parseInt(args[2]);
         int freq = Integer.parseInt(args[3]);
         int fewRoundsFreq = Integer.parseInt(args[4]);
+        List<String> extraConf = List.of(args).subList(5, args.length);
         Path work = Files.createTempDirectory("cluster-bench");
         SparkSession reader = SparkSession.builder().master("local[1]").appName("read-metrics")
                 .config("spark.ui.enabled", "false").getOrCreate();
         try (StandaloneCluster cluster = StandaloneCluster.start(work.resolve("cluster"), 2, 1, "4g")) {
-            Row one = epoch(cluster, reader, work, data, 1, images, batch, freq, "one");
-            Row two = epoch(cluster, reader, work, data, 2, images, batch, freq, "two");
-            Row twoFew = epoch(cluster, reader, work, data, 2, images, batch, fewRoundsFreq, "two-few");
+            Row one = epoch(cluster, reader, work, data, 1, images, batch, freq, "one", extraConf);
+            Row two = epoch(cluster, reader, work, data, 2, images, batch, freq, "two", extraConf);
+            Row twoFew = epoch(cluster, reader, work, data, 2, images, batch, fewRoundsFreq, "two-few", extraConf);
             double s1 = one.getAs("train_img_per_s");
             double s2 = two.getAs("train_img_per_s");
             double t2 = two.getAs("train_seconds");
@@ -51,13 +53,16 @@ public final class ClusterScalingBench {
     }
 
     private static Row epoch(StandaloneCluster cluster, SparkSession reader, Path work, String data, int executors,
-                             int images, int batch, int freq, String runId) throws Exception {
+                             int images, int batch, int freq, String runId, List<String> extraConf) throws Exception {
         Path out = work.resolve("out-" + runId);
         List<String> cmd = new ArrayList<>(List.of("bash", StandaloneCluster.ROOT.resolve("submit/standalone.sh").toString(),
                 "--master", cluster.masterUrl(), "--executors", Integer.toString(executors), "--executor-cores", "1",
                 "--executor-memory", "2g", "--executor-offheap", "4g", "--driver-memory", "3g",
-                "--conf", "spark.driver.host=127.0.0.1",
-                "train", "--data", data, "--output", out.toString(), "--run-id", runId, "--epochs", "1",
+                "--conf", "spark.driver.host=127.0.0.1"));
+        for (String kv : extraConf) {
+            cmd.addAll(List.of("--conf", kv));
+        }
+        cmd.addAll(List.of("train", "--data", data, "--output", out.toString(), "--run-id", runId, "--epochs", "1",
                 "--limit-train", Integer.toString(images), "--limit-test", "200",
                 "--batch-size-per-worker", Integer.toString(batch), "--averaging-frequency", Integer.toString(freq)));
         ProcessBuilder pb = new ProcessBuilder(cmd).inheritIO();

@@ -1,0 +1,53 @@
+package io.github.sparkresnet.bench;
+
+import io.github.sparkresnet.data.ClassPair;
+import io.github.sparkresnet.spark.SparkSessions;
+import io.github.sparkresnet.train.TrainConfig;
+import io.github.sparkresnet.train.TrainingJob;
+
+import java.nio.file.Files;
+import org.apache.spark.SparkConf;
+import org.apache.spark.sql.Row;
+import org.apache.spark.sql.SparkSession;
+import org.deeplearning4j.spark.api.RDDTrainingApproach;
+
+/**
+ * The cost of one parameter-averaging round on local[W], for several W: the same images trained for
+ * one epoch at a low and a high averaging frequency; (fit time difference) / (round count difference)
+ * is what a round costs beyond its compute. Checks the README's round-cost model.
+ *
+ * <p>Usage: {@code RoundCostBench CIFAR_DIR IMAGES BATCH FREQ_MANY FREQ_FEW W...}
+ */
+public final class RoundCostBench {
+    public static void main(String[] args) throws Exception {
+        String dir = args[0];
+        int images = Integer.parseInt(args[1]);
+        int batch = Integer.parseInt(args[2]);
+        int many = Integer.parseInt(args[3]);
+        int few = Integer.parseInt(args[4]);
+        for (int i = 5; i < args.length; i++) {
+            int w = Integer.parseInt(args[i]);
+            SparkSession spark = SparkSession.builder().config(SparkSessions.applyRequired(new SparkConf()
+                    .setMaster("local[" + w + "]").setAppName("round-cost").set("spark.ui.enabled", "false"))).getOrCreate();
+            Row a = epoch(spark, dir, images, batch, many, w);
+            Row b = epoch(spark, dir, images, batch, few, w);
+            double ta = a.getAs("train_seconds");
+            double tb = b.getAs("train_seconds");
+            int ra = a.getAs("averaging_rounds");
+            int rb = b.getAs("averaging_rounds");
+            System.out.printf("round_cost workers=%d images=%d batch=%d: every %d -> %d rounds %.1f s; every %d -> %d rounds %.1f s; "
+                    + "round_cost_s=%.2f%n", w, images, batch, many, ra, ta, few, rb, tb, (ta - tb) / (ra - rb));
+            spark.stop();
+        }
+        System.exit(0);
+    }
+
+    private static Row epoch(SparkSession spark, String dir, int images, int batch, int freq, int workers) throws Exception {
+        String out = Files.createTempDirectory("round-cost").toString();
+        TrainConfig c = new TrainConfig(dir, ClassPair.DEFAULT, 1, batch, workers, freq, 2, RDDTrainingApproach.Direct,
+                "MEMORY_ONLY", 1e-3, 42, out, "r", false, images, 100, false, 250, 600);
+        TrainingJob job = new TrainingJob(spark, c);
+        job.run(job.plan());
+        return spark.read().parquet(out + "/metrics").first();
+    }
+}
