@@ -74,7 +74,7 @@ class TrainOptionsTest {
         // the first 12 pair records in file order: records 0, 2, 10, 12 of data_batch_1..3
         assertTrue(r.out().contains("train airplane 6\ntrain bird 6\ntest airplane 2\ntest bird 2\n"), r.out());
         assertTrue(r.out().contains("option epochs = 3"), r.out());
-        assertTrue(r.out().contains("plan 2 workers, 640 images per averaging round"), r.out());
+        assertTrue(r.out().contains("plan 2 workers, 1280 images per averaging round"), r.out()); // 2 x 64 x 10
     }
 
     @Test
