@@ -71,6 +71,11 @@ final class TrainCommand implements Callable<Integer> {
             description = "Minibatches each worker prefetches asynchronously. Default: ${DEFAULT-VALUE}.")
     int prefetch;
 
+    @Option(names = "--aggregation-depth", defaultValue = "2", paramLabel = "D",
+            description = "Depth of the tree aggregation summing the workers' parameters each round; 3 or more "
+                    + "past about 64 workers (README: Scaling). Default: ${DEFAULT-VALUE}.")
+    int aggregationDepth;
+
     @Option(names = "--rdd-training-approach", defaultValue = "Direct", paramLabel = "APPROACH",
             description = "Export (write minibatches to disk, then stream them) or Direct (train from the RDD). "
                     + "Default: ${DEFAULT-VALUE}.")
@@ -145,7 +150,7 @@ final class TrainCommand implements Callable<Integer> {
         String id = runId != null ? runId
                 : "run-" + LocalDateTime.now().format(DateTimeFormatter.ofPattern("yyyyMMdd-HHmmss"));
         return new TrainConfig(data, classes, epochs, batchSizePerWorker, workers, averagingFrequency, prefetch,
-                approach, storageLevel, learningRate, seed, output, id, resume,
+                aggregationDepth, approach, storageLevel, learningRate, seed, output, id, resume,
                 limitTrain, limitTest, biasedBlockConvs, evalBatchSize, progressSeconds);
     }
 

@@ -18,6 +18,7 @@ import org.deeplearning4j.spark.api.RDDTrainingApproach;
  * @param workers              parallel workers; 0 = Spark's default parallelism (executor cores)
  * @param averagingFrequency   minibatches each worker fits between parameter averages
  * @param prefetch             minibatches each worker prefetches asynchronously
+ * @param aggregationDepth     depth of the tree aggregation that sums the workers' parameters
  * @param approach             Export (DataSets saved to disk, then streamed) or Direct (kept in the RDD)
  * @param storageLevel         Spark storage level for the training RDD
  * @param learningRate         Adam learning rate
@@ -32,7 +33,7 @@ import org.deeplearning4j.spark.api.RDDTrainingApproach;
  * @param progressSeconds      seconds between in-epoch progress lines
  */
 public record TrainConfig(String data, String classes, int epochs, int batchSizePerWorker, int workers,
-                          int averagingFrequency, int prefetch, RDDTrainingApproach approach, String storageLevel,
+                          int averagingFrequency, int prefetch, int aggregationDepth, RDDTrainingApproach approach, String storageLevel,
                           double learningRate, long seed, String output, String runId, boolean resume,
                           int limitTrain, int limitTest, boolean biasedBlockConvs, int evalBatchSize,
                           int progressSeconds) implements Serializable {
@@ -42,6 +43,7 @@ public record TrainConfig(String data, String classes, int epochs, int batchSize
         positive("--epochs", epochs);
         positive("--batch-size-per-worker", batchSizePerWorker);
         positive("--averaging-frequency", averagingFrequency);
+        positive("--aggregation-depth", aggregationDepth);
         positive("--eval-batch-size", evalBatchSize);
         positive("--progress-seconds", progressSeconds);
         notNegative("--workers", workers);
@@ -98,6 +100,7 @@ public record TrainConfig(String data, String classes, int epochs, int batchSize
         m.put("workers", workers == 0 ? "auto" : Integer.toString(workers));
         m.put("averaging_frequency", Integer.toString(averagingFrequency));
         m.put("prefetch", Integer.toString(prefetch));
+        m.put("aggregation_depth", Integer.toString(aggregationDepth));
         m.put("rdd_training_approach", approach.name());
         m.put("storage_level", storageLevel);
         m.put("learning_rate", Double.toString(learningRate));

@@ -142,6 +142,7 @@ public final class TrainingJob {
                 .batchSizePerWorker(config.batchSizePerWorker())
                 .averagingFrequency(config.averagingFrequency())
                 .workerPrefetchNumBatches(config.prefetch())
+                .aggregationDepth(config.aggregationDepth())
                 .repartionData(Repartition.Never) // Rounds hands over each round already partitioned
                 .rddTrainingApproach(config.approach())
                 .storageLevel(StorageLevel.fromString(config.storageLevel()))

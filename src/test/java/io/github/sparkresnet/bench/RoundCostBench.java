@@ -1,6 +1,6 @@
 package io.github.sparkresnet.bench;
 
-import io.github.sparkresnet.data.ClassPair;
+import io.github.sparkresnet.cli.Main;
 import io.github.sparkresnet.spark.SparkSessions;
 import io.github.sparkresnet.train.TrainConfig;
 import io.github.sparkresnet.train.TrainingJob;
@@ -9,7 +9,6 @@ import java.nio.file.Files;
 import org.apache.spark.SparkConf;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.SparkSession;
-import org.deeplearning4j.spark.api.RDDTrainingApproach;
 
 /**
  * The cost of one parameter-averaging round on local[W], for several W: the same images trained for
@@ -44,8 +43,9 @@ public final class RoundCostBench {
 
     private static Row epoch(SparkSession spark, String dir, int images, int batch, int freq, int workers) throws Exception {
         String out = Files.createTempDirectory("round-cost").toString();
-        TrainConfig c = new TrainConfig(dir, ClassPair.DEFAULT, 1, batch, workers, freq, 2, RDDTrainingApproach.Direct,
-                "MEMORY_ONLY", 1e-3, 42, out, "r", false, images, 100, false, 250, 600);
+        TrainConfig c = Main.trainConfig("--data", dir, "--epochs", "1", "--batch-size-per-worker", "" + batch,
+                "--workers", "" + workers, "--averaging-frequency", "" + freq, "--output", out, "--run-id", "r",
+                "--limit-train", "" + images, "--limit-test", "100", "--progress-seconds", "600");
         TrainingJob job = new TrainingJob(spark, c);
         job.run(job.plan());
         return spark.read().parquet(out + "/metrics").first();

@@ -1,5 +1,6 @@
 package io.github.sparkresnet.bench;
 
+import io.github.sparkresnet.cli.Main;
 import io.github.sparkresnet.data.CifarReader;
 import io.github.sparkresnet.data.CifarSource;
 import io.github.sparkresnet.data.ClassPair;
@@ -16,7 +17,6 @@ import java.util.List;
 import org.apache.spark.SparkConf;
 import org.apache.spark.sql.SparkSession;
 import org.deeplearning4j.nn.graph.ComputationGraph;
-import org.deeplearning4j.spark.api.RDDTrainingApproach;
 import org.nd4j.linalg.dataset.DataSet;
 
 /**
@@ -54,8 +54,9 @@ public final class SparkScalingBench {
         // (b) the training job, two epochs, parameter averaging over local[W]; the second epoch is
         // measured (the first pays for the JIT and first-round set-up, as (a)'s warm-up step does)
         String out = Files.createTempDirectory("scaling-bench").toString();
-        TrainConfig c = new TrainConfig(dir, ClassPair.DEFAULT, 2, batch, workers, freq, 2, RDDTrainingApproach.Direct, "MEMORY_ONLY", 1e-3, 42, out, "bench",
-                false, images, 100, false, 250, 30);
+        TrainConfig c = Main.trainConfig("--data", dir, "--epochs", "2", "--batch-size-per-worker", "" + batch,
+                "--workers", "" + workers, "--averaging-frequency", "" + freq, "--output", out, "--run-id", "bench",
+                "--limit-train", "" + images, "--limit-test", "100");
         TrainingJob job = new TrainingJob(spark, c);
         TrainingJob.Plan plan = job.plan();
         long t1 = System.nanoTime();

@@ -48,6 +48,7 @@ class TrainOptionsTest {
         rejected("--epochs 0: expected a whole number of at least 1", "--epochs", "0");
         rejected("--batch-size-per-worker 0: expected a whole number of at least 1", "--batch-size-per-worker", "0");
         rejected("--averaging-frequency -1", "--averaging-frequency", "-1");
+        rejected("--aggregation-depth 0: expected a whole number of at least 1", "--aggregation-depth", "0");
         rejected("--learning-rate NaN: expected a number in (0, 1]", "--learning-rate", "NaN");
         rejected("--learning-rate -0.1: expected a number in (0, 1]", "--learning-rate", "-0.1");
         rejected("--workers -2: expected 0 or more", "--workers", "-2");
@@ -115,5 +116,12 @@ class TrainOptionsTest {
         bad = org.junit.jupiter.api.Assertions.assertThrows(io.github.sparkresnet.BadInputException.class,
                 () -> Main.trainConfig("--data", "/d", "--epoch", "3"));
         assertTrue(bad.getMessage().contains("--epoch"), bad.getMessage());
+    }
+
+    @Test
+    void theShippedConfigFileHoldsExactlyTheBuiltInDefaults() {
+        String file = Path.of(System.getProperty("project.basedir", "."), "conf/train.properties").toString();
+        assertEquals(Main.trainConfig("--data", "/d", "--run-id", "x").asMap(),
+                Main.trainConfig("--config", file, "--data", "/d", "--run-id", "x").asMap());
     }
 }
