@@ -1,7 +1,9 @@
 package io.github.sparkresnet.cli;
 
 import io.github.sparkresnet.BadInputException;
+import io.github.sparkresnet.Redaction;
 import io.github.sparkresnet.train.TrainConfig;
+import io.github.sparkresnet.train.TrainingDivergedException;
 
 import java.io.PrintWriter;
 import picocli.CommandLine;
@@ -12,7 +14,8 @@ import picocli.CommandLine.Command;
  * on a cluster, and {@code submit/run-local.sh train ...} on embedded Spark.
  *
  * <p>Exit codes: 0 success, 2 bad input (usage errors and {@link BadInputException}), 3 a failed
- * {@code check}, 1 anything else.
+ * {@code check}, 4 training diverged (NaN or infinite loss, {@link TrainingDivergedException}), 1
+ * anything else.
  */
 @Command(name = "spark-resnet",
         mixinStandardHelpOptions = true,
@@ -21,6 +24,7 @@ import picocli.CommandLine.Command;
         subcommands = {TrainCommand.class, CheckCommand.class, CommandLine.HelpCommand.class})
 public final class Main implements Runnable {
     public static final int EXIT_BAD_INPUT = 2;
+    public static final int EXIT_DIVERGED = 4;
 
     @CommandLine.Spec
     CommandLine.Model.CommandSpec spec;
@@ -37,19 +41,32 @@ public final class Main implements Runnable {
         try {
             ConfigFileDefaults.install(cli, args);
         } catch (BadInputException e) {
-            cli.getErr().println("error: " + e.getMessage());
+            cli.getErr().println("error: " + Redaction.hideCredentials(e.getMessage()));
             cli.getErr().flush();
             return EXIT_BAD_INPUT;
         }
+        // Usage errors read like every other bad input: one "error:" line, then where to look.
+        cli.setParameterExceptionHandler((ex, badArgs) -> {
+            PrintWriter err = ex.getCommandLine().getErr();
+            err.println("error: " + Redaction.hideCredentials(ex.getMessage()));
+            err.println("Run '" + ex.getCommandLine().getCommandSpec().qualifiedName() + " --help' for the options.");
+            err.flush();
+            return EXIT_BAD_INPUT;
+        });
         cli.setExitCodeExceptionMapper(t -> t instanceof CommandLine.ParameterException || BadInputException.findIn(t) != null
-                ? EXIT_BAD_INPUT : 1);
+                ? EXIT_BAD_INPUT : t instanceof TrainingDivergedException ? EXIT_DIVERGED : 1);
         cli.setExecutionExceptionHandler((e, cmd, parsed) -> {
             BadInputException bad = BadInputException.findIn(e);
             PrintWriter err = cmd.getErr();
             if (bad != null) {
-                err.println("error: " + bad.getMessage());
+                err.println("error: " + Redaction.hideCredentials(bad.getMessage()));
                 err.flush();
                 return EXIT_BAD_INPUT;
+            }
+            if (e instanceof TrainingDivergedException) {
+                err.println("error: " + Redaction.hideCredentials(e.getMessage()));
+                err.flush();
+                return EXIT_DIVERGED;
             }
             throw e;
         });

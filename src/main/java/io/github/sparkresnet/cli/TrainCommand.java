@@ -1,5 +1,6 @@
 package io.github.sparkresnet.cli;
 
+import io.github.sparkresnet.Redaction;
 import io.github.sparkresnet.data.CifarDownloader;
 import io.github.sparkresnet.data.ClassPair;
 import io.github.sparkresnet.data.PairCounts;
@@ -123,6 +124,11 @@ final class TrainCommand implements Callable<Integer> {
             description = "Seconds between in-epoch progress lines. Default: ${DEFAULT-VALUE}.")
     int progressSeconds;
 
+    @Option(names = "--keep-checkpoints", defaultValue = "3", paramLabel = "N",
+            description = "Per-epoch checkpoints to keep, newest first (each ~255 MB with Adam state); 0 keeps all. "
+                    + "The best and final models are kept regardless. Default: ${DEFAULT-VALUE}.")
+    int keepCheckpoints;
+
     @Option(names = "--dry-run",
             description = "Check the data and every option, print the record counts and the plan, then exit "
                     + "without training.")
@@ -151,7 +157,7 @@ final class TrainCommand implements Callable<Integer> {
                 : "run-" + LocalDateTime.now().format(DateTimeFormatter.ofPattern("yyyyMMdd-HHmmss"));
         return new TrainConfig(data, classes, epochs, batchSizePerWorker, workers, averagingFrequency, prefetch,
                 aggregationDepth, approach, storageLevel, learningRate, seed, output, id, resume,
-                limitTrain, limitTest, biasedBlockConvs, evalBatchSize, progressSeconds);
+                limitTrain, limitTest, biasedBlockConvs, evalBatchSize, progressSeconds, keepCheckpoints);
     }
 
     @Override
@@ -166,7 +172,7 @@ final class TrainCommand implements Callable<Integer> {
         TrainingJob.Plan plan = job.plan();
         if (dryRun) {
             PrintWriter out = spec.commandLine().getOut();
-            out.println("data " + plan.source().location() + " (" + plan.source().kind().name().toLowerCase() + ")");
+            out.println("data " + Redaction.hideCredentials(plan.source().location()) + " (" + plan.source().kind().name().toLowerCase() + ")");
             out.println("classes " + plan.pair());
             Dataset<Row> both = plan.train().union(plan.test());
             out.print(PairCounts.of(both, plan.pair()).toLines());

@@ -21,7 +21,8 @@ public record EpochMetrics(String runId, int epoch, Instant start, Instant end, 
                            double[] f1, double rocAuc, long[][] confusion, long trainImages, long valImages,
                            double epochSeconds, double trainSeconds, double evalSeconds, double trainImgPerS,
                            int averagingRounds, double learningRate, int workers, int batchSizePerWorker,
-                           int averagingFrequency, long seed, Map<String, String> versions) {
+                           int averagingFrequency, long seed, Map<String, String> versions,
+                           MemoryUsage memory) {
 
     /** The data columns, in file order. */
     public static final StructType SCHEMA = new StructType(new StructField[] {
@@ -49,6 +50,10 @@ public record EpochMetrics(String runId, int epoch, Instant start, Instant end, 
         field("averaging_frequency", DataTypes.IntegerType),
         field("seed", DataTypes.LongType),
         field("versions", DataTypes.createMapType(DataTypes.StringType, DataTypes.StringType, false)),
+        field("driver_rss_bytes", DataTypes.LongType),
+        field("driver_offheap_bytes", DataTypes.LongType),
+        field("executor_rss_bytes", DataTypes.LongType),
+        field("executor_offheap_bytes", DataTypes.LongType),
     });
 
     private static StructField field(String name, DataType type) {
@@ -58,7 +63,7 @@ public record EpochMetrics(String runId, int epoch, Instant start, Instant end, 
     public static EpochMetrics of(String runId, int epoch, Instant start, Instant end, double trainLoss,
                                   EvalResult eval, long trainImages, double trainSeconds, int averagingRounds,
                                   double learningRate, int workers, int batchSizePerWorker, int averagingFrequency,
-                                  long seed, Map<String, String> versions) {
+                                  long seed, Map<String, String> versions, MemoryUsage memory) {
         int n = eval.classNames().size();
         double[] precision = new double[n];
         double[] recall = new double[n];
@@ -73,7 +78,7 @@ public record EpochMetrics(String runId, int epoch, Instant start, Instant end, 
         return new EpochMetrics(runId, epoch, start, end, trainLoss, eval.meanLoss(), eval.accuracy(),
                 eval.classNames(), precision, recall, f1, auc, eval.confusion(), trainImages, eval.examples(),
                 epochSeconds, trainSeconds, eval.seconds(), trainImages / trainSeconds, averagingRounds, learningRate,
-                workers, batchSizePerWorker, averagingFrequency, seed, versions);
+                workers, batchSizePerWorker, averagingFrequency, seed, versions, memory);
     }
 
     public Row toRow() {
@@ -85,7 +90,8 @@ public record EpochMetrics(String runId, int epoch, Instant start, Instant end, 
                 classNames.toArray(new String[0]), boxed(precision), boxed(recall), boxed(f1), rocAuc,
                 confusionRows, trainImages, valImages, epochSeconds, trainSeconds, evalSeconds, trainImgPerS,
                 averagingRounds, learningRate, workers, batchSizePerWorker, averagingFrequency, seed,
-                versions);
+                versions, memory.driverResidentBytes(), memory.driverOffHeapBytes(), memory.executorResidentBytes(),
+                memory.executorOffHeapBytes());
     }
 
     private static Double[] boxed(double[] a) {
@@ -107,9 +113,15 @@ public record EpochMetrics(String runId, int epoch, Instant start, Instant end, 
     /** The one-line epoch summary for the log. */
     public String summary(int epochs) {
         return String.format("epoch %d/%d: train_loss=%.4f val_loss=%.4f val_accuracy=%.4f auc=%.4f f1=[%s] "
-                        + "| %d images in %.1f s = %.1f img/s, %d averaging rounds, eval %.1f s",
+                        + "| %d images in %.1f s = %.1f img/s, %d averaging rounds, eval %.1f s | driver RSS %s, "
+                        + "executor RSS %s",
                 epoch, epochs, trainLoss, valLoss, valAccuracy, rocAuc,
                 String.format("%.3f, %.3f", f1[0], f1.length > 1 ? f1[1] : Double.NaN),
-                trainImages, trainSeconds, trainImgPerS, averagingRounds, evalSeconds);
+                trainImages, trainSeconds, trainImgPerS, averagingRounds, evalSeconds,
+                megabytes(memory.driverResidentBytes()), megabytes(memory.executorResidentBytes()));
+    }
+
+    private static String megabytes(long bytes) {
+        return bytes < 0 ? "?" : (bytes >> 20) + " MB";
     }
 }

@@ -68,7 +68,7 @@ public final class MetricsTable {
         } catch (IOException e) {
             throw new UncheckedIOException("reading " + run + " failed", e);
         }
-        return spark.read().option("basePath", root.toString()).parquet(run.toString())
+        return spark.read().option("basePath", root.toString()).option("mergeSchema", "true").parquet(run.toString())
                 .orderBy("epoch").collectAsList();
     }
 

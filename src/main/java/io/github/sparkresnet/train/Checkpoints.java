@@ -2,6 +2,7 @@ package io.github.sparkresnet.train;
 
 import io.github.sparkresnet.BadInputException;
 import io.github.sparkresnet.model.OneDnnHelpers;
+import io.github.sparkresnet.model.ResNet34;
 
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
@@ -71,6 +72,26 @@ public final class Checkpoints {
         writeAtomically(new Path(checkpointDir, name + ".zip"), model);
     }
 
+    /**
+     * Deletes all but the newest {@code keep} checkpoints (0 keeps all): a long run otherwise fills the
+     * disk at ~255 MB an epoch. The zip goes first, so a crash mid-way leaves no half checkpoint.
+     */
+    public void prune(int keep) {
+        if (keep == 0) {
+            return;
+        }
+        try {
+            java.util.List<Integer> epochs = new java.util.ArrayList<>(completeEpochs().keySet());
+            for (int i = 0; i < epochs.size() - keep; i++) {
+                String name = String.format("epoch-%04d", epochs.get(i));
+                fs.delete(new Path(checkpointDir, name + ".zip"), false);
+                fs.delete(new Path(checkpointDir, name + ".properties"), false);
+            }
+        } catch (IOException e) {
+            throw new UncheckedIOException("pruning old checkpoints in " + checkpointDir + " failed", e);
+        }
+    }
+
     /** Writes {@code OUTPUT/model/RUN/NAME.zip} and its sidecar. */
     public void saveModel(String name, byte[] model, Properties info) {
         writeAtomically(new Path(modelDir, name + ".properties"), toBytes(info));
@@ -97,20 +118,25 @@ public final class Checkpoints {
     /** The highest complete checkpoint's epoch. */
     public Optional<Integer> latestEpoch() {
         try {
-            if (!fs.exists(checkpointDir)) {
-                return Optional.empty();
-            }
-            TreeMap<Integer, FileStatus> found = new TreeMap<>();
+            TreeMap<Integer, FileStatus> found = completeEpochs();
+            return found.isEmpty() ? Optional.empty() : Optional.of(found.lastKey());
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    /** Complete checkpoints (those with a zip) by epoch, oldest first. */
+    private TreeMap<Integer, FileStatus> completeEpochs() throws IOException {
+        TreeMap<Integer, FileStatus> found = new TreeMap<>();
+        if (fs.exists(checkpointDir)) {
             for (FileStatus s : fs.listStatus(checkpointDir)) {
                 Matcher m = CHECKPOINT.matcher(s.getPath().getName());
                 if (m.matches()) {
                     found.put(Integer.parseInt(m.group(1)), s);
                 }
             }
-            return found.isEmpty() ? Optional.empty() : Optional.of(found.lastKey());
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
         }
+        return found;
     }
 
     /**
@@ -147,8 +173,23 @@ public final class Checkpoints {
         } catch (Exception e) {
             throw new BadInputException(zip + ": not a readable DL4J ComputationGraph checkpoint (" + e + ")", e);
         }
+        requireUsable(net, zip);
         OneDnnHelpers.tune(net);
         return new Restored(epoch, net, info);
+    }
+
+    /** A network this job can continue: the project's ResNet34, with finite parameters. */
+    private static void requireUsable(ComputationGraph net, Path zip) {
+        if (net.getConfiguration().getVertices().get(ResNet34.stageOutput(4)) == null
+                || !net.getConfiguration().getNetworkOutputs().equals(java.util.List.of(ResNet34.OUTPUT))) {
+            throw new BadInputException(zip + ": a DL4J ComputationGraph, but not this job's ResNet34 (outputs "
+                    + net.getConfiguration().getNetworkOutputs() + ", " + net.getNumLayers()
+                    + " layers); expected a checkpoint written by spark-resnet train");
+        }
+        if (!Double.isFinite(net.params().sumNumber().doubleValue())) {
+            throw new BadInputException(zip + ": parameters contain NaN or infinite values; the checkpoint is "
+                    + "corrupt or from a diverged run. Resume from an earlier epoch (move the later ones away)");
+        }
     }
 
     private void writeAtomically(Path target, byte[] content) {

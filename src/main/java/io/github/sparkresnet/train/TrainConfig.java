@@ -1,6 +1,7 @@
 package io.github.sparkresnet.train;
 
 import io.github.sparkresnet.BadInputException;
+import io.github.sparkresnet.Redaction;
 
 import java.io.Serializable;
 import java.util.LinkedHashMap;
@@ -31,12 +32,13 @@ import org.deeplearning4j.spark.api.RDDTrainingApproach;
  * @param biasedBlockConvs     the reference code's biased 3x3 convs instead of torchvision's
  * @param evalBatchSize        minibatch size of the per-epoch evaluation
  * @param progressSeconds      seconds between in-epoch progress lines
+ * @param keepCheckpoints      per-epoch checkpoints kept, newest first (0 = all); best and final models are always kept
  */
 public record TrainConfig(String data, String classes, int epochs, int batchSizePerWorker, int workers,
                           int averagingFrequency, int prefetch, int aggregationDepth, RDDTrainingApproach approach, String storageLevel,
                           double learningRate, long seed, String output, String runId, boolean resume,
                           int limitTrain, int limitTest, boolean biasedBlockConvs, int evalBatchSize,
-                          int progressSeconds) implements Serializable {
+                          int progressSeconds, int keepCheckpoints) implements Serializable {
 
     /** Fails with a message naming the first option that is out of range. */
     public TrainConfig validate() {
@@ -50,6 +52,7 @@ public record TrainConfig(String data, String classes, int epochs, int batchSize
         notNegative("--prefetch", prefetch);
         notNegative("--limit-train", limitTrain);
         notNegative("--limit-test", limitTest);
+        notNegative("--keep-checkpoints", keepCheckpoints);
         if (!Double.isFinite(learningRate) || learningRate <= 0 || learningRate > 1) {
             throw new BadInputException("--learning-rate " + learningRate + ": expected a number in (0, 1], e.g. 0.001");
         }
@@ -90,10 +93,10 @@ public record TrainConfig(String data, String classes, int epochs, int batchSize
         return m;
     }
 
-    /** Every setting, for logs, checkpoints and the dry-run plan. */
+    /** Every setting, for logs, checkpoints and the dry-run plan; credentials in paths hidden. */
     public Map<String, String> asMap() {
         Map<String, String> m = new LinkedHashMap<>();
-        m.put("data", data);
+        m.put("data", Redaction.hideCredentials(data));
         m.put("classes", classes);
         m.put("epochs", Integer.toString(epochs));
         m.put("batch_size_per_worker", Integer.toString(batchSizePerWorker));
@@ -105,13 +108,14 @@ public record TrainConfig(String data, String classes, int epochs, int batchSize
         m.put("storage_level", storageLevel);
         m.put("learning_rate", Double.toString(learningRate));
         m.put("seed", Long.toString(seed));
-        m.put("output", output);
+        m.put("output", Redaction.hideCredentials(output));
         m.put("run_id", runId);
         m.put("resume", Boolean.toString(resume));
         m.put("limit_train", Integer.toString(limitTrain));
         m.put("limit_test", Integer.toString(limitTest));
         m.put("biased_block_convs", Boolean.toString(biasedBlockConvs));
         m.put("eval_batch_size", Integer.toString(evalBatchSize));
+        m.put("keep_checkpoints", keepCheckpoints == 0 ? "all" : Integer.toString(keepCheckpoints));
         return m;
     }
 }

@@ -11,9 +11,12 @@ import io.github.sparkresnet.data.Normalization;
 import io.github.sparkresnet.eval.EpochMetrics;
 import io.github.sparkresnet.eval.EvalResult;
 import io.github.sparkresnet.eval.Evaluator;
+import io.github.sparkresnet.eval.MemoryUsage;
 import io.github.sparkresnet.eval.MetricsTable;
 import io.github.sparkresnet.model.ResNet34;
 import io.github.sparkresnet.model.ResNetConfig;
+import io.github.sparkresnet.spark.MaxAccumulator;
+import io.github.sparkresnet.spark.ProcessMemory;
 import io.github.sparkresnet.spark.SparkSessions;
 
 import java.time.Instant;
@@ -126,6 +129,8 @@ public final class TrainingJob {
             net = restored.net();
             firstEpoch = restored.epoch() + 1;
             bestAccuracy = Double.parseDouble(restored.info().getProperty("best_val_accuracy", "-1"));
+            // the checkpoint's updater carries the learning rate it was saved with; this run's wins
+            net.setLearningRate(config.learningRate());
             LOG.info("resuming run {} after epoch {} ({})", config.runId(), restored.epoch(), checkpoints.directory());
         } else {
             net = ResNet34.build(modelConfig(plan));
@@ -137,6 +142,10 @@ public final class TrainingJob {
         List<DataSet> testBatches = Minibatches.inOrder(plan.test(), config.evalBatchSize(), Normalization.HALF).collect();
         DoubleAccumulator lossSum = jsc.sc().doubleAccumulator("train loss sum");
         LongAccumulator examples = jsc.sc().longAccumulator("train examples");
+        MaxAccumulator executorResident = new MaxAccumulator();
+        MaxAccumulator executorOffHeap = new MaxAccumulator();
+        jsc.sc().register(executorResident, "executor resident bytes (max)");
+        jsc.sc().register(executorOffHeap, "executor off-heap bytes (max)");
         ParameterAveragingTrainingMaster master = new ParameterAveragingTrainingMaster.Builder(plan.workers(),
                 config.batchSizePerWorker())
                 .batchSizePerWorker(config.batchSizePerWorker())
@@ -148,7 +157,7 @@ public final class TrainingJob {
                 .storageLevel(StorageLevel.fromString(config.storageLevel()))
                 .saveUpdater(true)
                 .rngSeed(config.seed())
-                .trainingHooks(new WorkerHook(lossSum, examples))
+                .trainingHooks(new WorkerHook(lossSum, examples, executorResident, executorOffHeap))
                 .collectTrainingStats(collectStats())
                 .build();
         SparkComputationGraph sparkNet = new SparkComputationGraph(jsc, net, master);
@@ -162,6 +171,8 @@ public final class TrainingJob {
             Instant start = Instant.now();
             lossSum.reset();
             examples.reset();
+            executorResident.reset();
+            executorOffHeap.reset();
             // Full minibatches in one shuffled sequence (one partition: a pair is <= 12,000 images),
             // then cut into rounds that dl4j-spark fits without dropping any (see Rounds).
             JavaRDD<DataSet> batches = Minibatches.shuffled(plan.train(), config.batchSizePerWorker(), 1,
@@ -173,6 +184,8 @@ public final class TrainingJob {
                     plan.roundImages(config), examples::value, config.progressSeconds())) {
                 for (int r = 0; r < rounds.count(); r++) {
                     sparkNet.fit(rounds.round(r));
+                    requireFinite("training loss", lossSum.value(), epoch, "averaging round " + (r + 1) + " of "
+                            + rounds.count(), checkpoints);
                 }
             } finally {
                 batches.unpersist(false);
@@ -184,10 +197,16 @@ public final class TrainingJob {
             net = sparkNet.getNetwork();
             long seen = examples.value();
             double trainLoss = seen == 0 ? Double.NaN : lossSum.value() / seen;
+            // the evaluator clips probabilities, so NaN parameters could still give a finite val_loss
+            requireFinite("sum of the parameters", net.params().sumNumber().doubleValue(), epoch,
+                    "after averaging", checkpoints);
             EvalResult eval = Evaluator.evaluate(net, testBatches, classNames);
+            ProcessMemory driver = ProcessMemory.now();
+            MemoryUsage memory = new MemoryUsage(driver.residentBytes(), driver.offHeapBytes(),
+                    executorResident.value(), executorOffHeap.value());
             EpochMetrics row = EpochMetrics.of(config.runId(), epoch, start, Instant.now(), trainLoss, eval, seen,
                     trainSeconds, plan.roundsPerEpoch(config), config.learningRate(), plan.workers(),
-                    config.batchSizePerWorker(), config.averagingFrequency(), config.seed(), versions());
+                    config.batchSizePerWorker(), config.averagingFrequency(), config.seed(), versions(), memory);
             metrics.write(row);
             byte[] model = Checkpoints.serialize(net);
             boolean best = eval.accuracy() > bestAccuracy;
@@ -197,6 +216,7 @@ public final class TrainingJob {
                 checkpoints.saveModel("best", model, info);
             }
             checkpoints.save(epoch, model, info);
+            checkpoints.prune(config.keepCheckpoints());
             if (epoch == config.epochs()) {
                 checkpoints.saveModel("final", model, info);
             }
@@ -205,6 +225,22 @@ public final class TrainingJob {
         LOG.info("run {} done: metrics in {}, final model {}", config.runId(), metrics.path(),
                 checkpoints.modelPath("final"));
         return net;
+    }
+
+    /**
+     * Stops the run when a loss is NaN or infinite: parameters that produced one are garbage, and
+     * training on would only write garbage checkpoints. Nothing of the epoch has been written yet.
+     */
+    private void requireFinite(String what, double value, int epoch, String where, Checkpoints checkpoints) {
+        if (Double.isFinite(value)) {
+            return;
+        }
+        String lastGood = checkpoints.latestEpoch()
+                .map(e -> "the last good checkpoint is epoch " + e + " in " + checkpoints.directory()
+                        + "; continue from it with --resume (with a lower --learning-rate)")
+                .orElse("no epoch completed, so there is no checkpoint to resume from");
+        throw new TrainingDivergedException("run " + config.runId() + " diverged: the " + what + " is " + value
+                + " in epoch " + epoch + " (" + where + "); stopped without writing that epoch; " + lastGood);
     }
 
     /**

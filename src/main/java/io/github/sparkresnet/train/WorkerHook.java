@@ -1,6 +1,8 @@
 package io.github.sparkresnet.train;
 
 import io.github.sparkresnet.model.OneDnnHelpers;
+import io.github.sparkresnet.spark.MaxAccumulator;
+import io.github.sparkresnet.spark.ProcessMemory;
 
 import org.apache.spark.util.DoubleAccumulator;
 import org.apache.spark.util.LongAccumulator;
@@ -12,17 +14,23 @@ import org.nd4j.linalg.dataset.api.MultiDataSet;
 
 /**
  * Runs on the workers around every minibatch fit: applies {@link OneDnnHelpers#tune} to the network
- * dl4j-spark built there, and reports each minibatch's loss and size through Spark accumulators, so
- * the driver knows the epoch's mean training loss and progress. Accumulators updated inside
- * dl4j-spark's actions count each task once, even when Spark re-runs a task.
+ * dl4j-spark built there, and reports each minibatch's loss and size, and the executor's memory,
+ * through Spark accumulators, so the driver knows the epoch's mean training loss, progress and the
+ * executors' peak memory. Accumulators updated inside dl4j-spark's actions count each task once, even
+ * when Spark re-runs a task.
  */
 final class WorkerHook implements TrainingHook {
     private final DoubleAccumulator lossSum;
     private final LongAccumulator examples;
+    private final MaxAccumulator residentBytes;
+    private final MaxAccumulator offHeapBytes;
 
-    WorkerHook(DoubleAccumulator lossSum, LongAccumulator examples) {
+    WorkerHook(DoubleAccumulator lossSum, LongAccumulator examples, MaxAccumulator residentBytes,
+               MaxAccumulator offHeapBytes) {
         this.lossSum = lossSum;
         this.examples = examples;
+        this.residentBytes = residentBytes;
+        this.offHeapBytes = offHeapBytes;
     }
 
     @Override
@@ -54,5 +62,9 @@ final class WorkerHook implements TrainingHook {
     private void record(Model model, long examplesInMinibatch) {
         lossSum.add(model.score() * examplesInMinibatch);
         examples.add(examplesInMinibatch);
+        // after the fit, when the minibatch's activations and gradients are still held: the peak
+        ProcessMemory memory = ProcessMemory.now();
+        residentBytes.add(memory.residentBytes());
+        offHeapBytes.add(memory.offHeapBytes());
     }
 }

@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.github.sparkresnet.eval.EpochMetrics;
 import io.github.sparkresnet.eval.EvalResult;
+import io.github.sparkresnet.eval.MemoryUsage;
 import io.github.sparkresnet.eval.MetricsTable;
 import io.github.sparkresnet.spark.TestSpark;
 
@@ -47,7 +48,7 @@ class CheckCommandTest {
         roc.eval(Nd4j.createFromArray(labels), Nd4j.createFromArray(predicted));
         EvalResult eval = new EvalResult(e, roc, 0.5, 4, 0.1, List.of("airplane", "bird"));
         return EpochMetrics.of("r", epoch, Instant.now(), Instant.now(), 0.4, eval, 8, 1.0, 1, 1e-3, 2, 4, 1, 42,
-                Map.of("spark", "test"));
+                Map.of("spark", "test"), MemoryUsage.UNKNOWN);
     }
 
     private static CommandLineRunner check(String... extra) {
