@@ -63,6 +63,15 @@ public final class Main implements Runnable {
                 err.flush();
                 return EXIT_BAD_INPUT;
             }
+            String outOfMemory = outOfMemory(e);
+            if (outOfMemory != null) {
+                err.println("error: out of memory (" + outOfMemory + "). The driver or an executor needs more: "
+                        + "raise DRIVER_MEMORY_GB / OFFHEAP_GB (submit/run-local.sh) or --driver-memory, "
+                        + "--executor-memory, --executor-offheap (submit/*.sh), or lower --batch-size-per-worker; "
+                        + "README: Memory. Completed epochs are checkpointed: continue with --resume.");
+                err.flush();
+                return 1;
+            }
             if (e instanceof TrainingDivergedException) {
                 err.println("error: " + Redaction.hideCredentials(e.getMessage()));
                 err.flush();
@@ -71,6 +80,25 @@ public final class Main implements Runnable {
             throw e;
         });
         return cli.execute(args);
+    }
+
+    /**
+     * The out-of-memory message in a failure's causes, also when it happened on an executor and
+     * arrives as the text of a SparkException; null if the failure is something else.
+     */
+    static String outOfMemory(Throwable t) {
+        for (Throwable c = t; c != null && c.getCause() != c; c = c.getCause()) {
+            if (c instanceof OutOfMemoryError) {
+                return c.getMessage();
+            }
+            String m = c.getMessage();
+            int at = m == null ? -1 : m.indexOf("java.lang.OutOfMemoryError");
+            if (at >= 0) {
+                return m.substring(at + "java.lang.OutOfMemoryError".length()).replaceFirst("^:\\s*", "")
+                        .lines().findFirst().orElse("").trim();
+            }
+        }
+        return null;
     }
 
     /**

@@ -1,9 +1,10 @@
 package io.github.sparkresnet.eval;
 
 /**
- * Memory at the end of an epoch, for the metrics row: the driver's resident and ND4J off-heap bytes,
- * and the largest of each any executor reported while training the epoch (in local mode the driver
- * is the executor). A long run whose numbers climb epoch after epoch is leaking.
+ * Memory per epoch, for the metrics row ({@link io.github.sparkresnet.spark.ProcessMemory}): what the
+ * driver still holds at the end of the epoch after a full GC (a long run whose retained memory climbs
+ * is leaking), and the peak any executor reported after a minibatch while training the epoch (what
+ * containers must be sized for). In local mode the driver is the executor.
  */
 public record MemoryUsage(long driverResidentBytes, long driverOffHeapBytes, long executorResidentBytes,
                           long executorOffHeapBytes) {

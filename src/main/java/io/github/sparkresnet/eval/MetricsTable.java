@@ -37,7 +37,7 @@ public final class MetricsTable {
     /** Writes (or replaces) the row of {@code m.epoch()} for {@code m.runId()}, atomically per epoch. */
     public void write(EpochMetrics m) {
         Path target = new Path(new Path(root, "run_id=" + m.runId()), "epoch=" + m.epoch());
-        Path staging = new Path(new Path(root, "_staging"), m.runId() + "-" + m.epoch() + "-" + UUID.randomUUID());
+        Path staging = new Path(staging(m.runId()), m.epoch() + "-" + UUID.randomUUID());
         try {
             FileSystem fs = root.getFileSystem(spark.sparkContext().hadoopConfiguration());
             spark.createDataFrame(List.of(m.toRow()), EpochMetrics.SCHEMA).coalesce(1)
@@ -45,7 +45,7 @@ public final class MetricsTable {
             fs.mkdirs(target.getParent());
             Path previous = null;
             if (fs.exists(target)) {
-                previous = new Path(staging.getParent(), "replaced-" + UUID.randomUUID());
+                previous = new Path(staging(m.runId()), "replaced-" + UUID.randomUUID());
                 rename(fs, target, previous);
             }
             rename(fs, staging, target);
@@ -55,6 +55,28 @@ public final class MetricsTable {
             }
         } catch (IOException e) {
             throw new UncheckedIOException("writing metrics to " + target + " failed", e);
+        }
+    }
+
+    /** Where a run's rows are written before they are renamed into place; readers skip {@code _} names. */
+    private Path staging(String runId) {
+        return new Path(new Path(root, "_staging"), runId);
+    }
+
+    /**
+     * Removes what a killed driver of {@code runId} may have left half-written in staging. Only the
+     * run's own directory: another run may be writing next to it.
+     */
+    public void discardStaging(String runId) {
+        Path dir = staging(runId);
+        try {
+            FileSystem fs = root.getFileSystem(spark.sparkContext().hadoopConfiguration());
+            if (fs.exists(dir)) {
+                fs.delete(dir, true);
+                LOG.info("removed the unfinished metrics writes of an earlier attempt of run {}", runId);
+            }
+        } catch (IOException e) {
+            throw new UncheckedIOException("cleaning " + dir + " failed", e);
         }
     }
 

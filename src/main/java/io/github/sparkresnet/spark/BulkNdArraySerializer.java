@@ -4,6 +4,7 @@ import com.esotericsoftware.kryo.Kryo;
 import com.esotericsoftware.kryo.Serializer;
 import com.esotericsoftware.kryo.io.Input;
 import com.esotericsoftware.kryo.io.Output;
+import java.lang.ref.Reference;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import org.nd4j.kryo.Nd4jSerializer;
@@ -49,13 +50,20 @@ public final class BulkNdArraySerializer extends Serializer<INDArray> {
         long bytes = a.length() * type.width();
         output.writeLong(bytes, true);
         if (bytes > 0) {
-            ByteBuffer source = a.data().asNio();
-            byte[] chunk = new byte[(int) Math.min(CHUNK, bytes)];
-            for (long done = 0; done < bytes; ) {
-                int n = (int) Math.min(chunk.length, bytes - done);
-                source.get(chunk, 0, n);
-                output.writeBytes(chunk, 0, n);
-                done += n;
+            // asNio() wraps the native memory without referencing its owner: keep the array reachable
+            // until the copy is done, or the GC may free a dup()ed view's memory under the loop
+            // (seen: SIGSEGV in arraycopy in a 10-epoch run).
+            try {
+                ByteBuffer source = a.data().asNio();
+                byte[] chunk = new byte[(int) Math.min(CHUNK, bytes)];
+                for (long done = 0; done < bytes; ) {
+                    int n = (int) Math.min(chunk.length, bytes - done);
+                    source.get(chunk, 0, n);
+                    output.writeBytes(chunk, 0, n);
+                    done += n;
+                }
+            } finally {
+                Reference.reachabilityFence(a);
             }
         }
     }
@@ -83,13 +91,17 @@ public final class BulkNdArraySerializer extends Serializer<INDArray> {
             array = bytes == 0 ? Nd4j.create(dataType, shape, order) : Nd4j.createUninitialized(dataType, shape, order);
         }
         if (bytes > 0) {
-            ByteBuffer target = array.data().asNio();
-            byte[] chunk = new byte[(int) Math.min(CHUNK, bytes)];
-            for (long done = 0; done < bytes; ) {
-                int n = (int) Math.min(chunk.length, bytes - done);
-                input.readBytes(chunk, 0, n);
-                target.put(chunk, 0, n);
-                done += n;
+            try {
+                ByteBuffer target = array.data().asNio();
+                byte[] chunk = new byte[(int) Math.min(CHUNK, bytes)];
+                for (long done = 0; done < bytes; ) {
+                    int n = (int) Math.min(chunk.length, bytes - done);
+                    input.readBytes(chunk, 0, n);
+                    target.put(chunk, 0, n);
+                    done += n;
+                }
+            } finally {
+                Reference.reachabilityFence(array);
             }
         }
         return array;

@@ -115,6 +115,25 @@ public final class Checkpoints {
         }
     }
 
+    /** Deletes the temporary files a killed driver left behind (they never count as checkpoints). */
+    public void discardUnfinished() {
+        try {
+            for (Path dir : new Path[] {checkpointDir, modelDir}) {
+                if (!fs.exists(dir)) {
+                    continue;
+                }
+                for (FileStatus s : fs.listStatus(dir)) {
+                    String name = s.getPath().getName();
+                    if (name.startsWith(".") && name.endsWith(".tmp")) {
+                        fs.delete(s.getPath(), false);
+                    }
+                }
+            }
+        } catch (IOException e) {
+            throw new UncheckedIOException("cleaning " + checkpointDir + " failed", e);
+        }
+    }
+
     /** The highest complete checkpoint's epoch. */
     public Optional<Integer> latestEpoch() {
         try {

@@ -119,6 +119,8 @@ public final class TrainingJob {
         JavaSparkContext jsc = JavaSparkContext.fromSparkContext(spark.sparkContext());
         Checkpoints checkpoints = checkpoints();
         MetricsTable metrics = new MetricsTable(spark, config.output());
+        metrics.discardStaging(config.runId());
+        checkpoints.discardUnfinished();
         List<String> classNames = plan.pair().names();
 
         int firstEpoch = 1;
@@ -201,7 +203,7 @@ public final class TrainingJob {
             requireFinite("sum of the parameters", net.params().sumNumber().doubleValue(), epoch,
                     "after averaging", checkpoints);
             EvalResult eval = Evaluator.evaluate(net, testBatches, classNames);
-            ProcessMemory driver = ProcessMemory.now();
+            ProcessMemory driver = ProcessMemory.retained();
             MemoryUsage memory = new MemoryUsage(driver.residentBytes(), driver.offHeapBytes(),
                     executorResident.value(), executorOffHeap.value());
             EpochMetrics row = EpochMetrics.of(config.runId(), epoch, start, Instant.now(), trainLoss, eval, seen,
