@@ -50,9 +50,9 @@ public final class MetricsTable {
             }
             rename(fs, staging, target);
             if (previous != null) {
-                fs.delete(previous, true);
                 LOG.info("replaced the metrics row of run {} epoch {}", m.runId(), m.epoch());
             }
+            fs.delete(staging(m.runId()), true); // the replaced row, if any; one driver per run writes here
         } catch (IOException e) {
             throw new UncheckedIOException("writing metrics to " + target + " failed", e);
         }
