@@ -128,16 +128,17 @@ base_submit() {
     esac
     SUBMIT+=(--conf "$key=$value")
   done < "$root/conf/spark-defaults.conf"
-  # javacpp caps ND4J's off-heap memory (maxbytes) and the whole process (maxphysicalbytes): past
-  # either, an allocation fails with an OutOfMemoryError naming the limit instead of the cluster
-  # manager killing the container. Heap + off-heap + 2 GB for the JVM itself and native libraries.
+  # The container holds heap + off-heap + 2 GB for the JVM itself and native libraries. javacpp caps
+  # the whole process 1 GB under that (maxphysicalbytes): past it, an allocation fails with an
+  # OutOfMemoryError naming the limit before the cluster manager kills the container. (maxbytes
+  # caps only what JavaCPP tracks, which ND4J M2.1's CPU arrays bypass: README "Memory".)
   exec_physical_mb=$(( $(to_mb "$EXECUTOR_MEMORY") + $(to_mb "$EXECUTOR_OFFHEAP") + 2048 ))
   driver_physical_mb=$(( $(to_mb "$DRIVER_MEMORY") + $(to_mb "$DRIVER_OFFHEAP") + 2048 ))
-  DRIVER_JAVA_OPTS="${java_opts}-Dorg.bytedeco.javacpp.maxbytes=$DRIVER_OFFHEAP -Dorg.bytedeco.javacpp.maxphysicalbytes=${driver_physical_mb}m"
+  DRIVER_JAVA_OPTS="${java_opts}-Dorg.bytedeco.javacpp.maxbytes=$DRIVER_OFFHEAP -Dorg.bytedeco.javacpp.maxphysicalbytes=$(( driver_physical_mb - 1024 ))m"
   SUBMIT+=(--driver-memory "$DRIVER_MEMORY" --executor-memory "$EXECUTOR_MEMORY" --executor-cores "$EXECUTOR_CORES"
     --conf "spark.executor.memoryOverhead=$(( exec_physical_mb - $(to_mb "$EXECUTOR_MEMORY") ))m"
     --conf "spark.driver.memoryOverhead=$(( driver_physical_mb - $(to_mb "$DRIVER_MEMORY") ))m"
-    --conf "spark.executor.extraJavaOptions=${java_opts}-Dorg.bytedeco.javacpp.maxbytes=$EXECUTOR_OFFHEAP -Dorg.bytedeco.javacpp.maxphysicalbytes=${exec_physical_mb}m")
+    --conf "spark.executor.extraJavaOptions=${java_opts}-Dorg.bytedeco.javacpp.maxbytes=$EXECUTOR_OFFHEAP -Dorg.bytedeco.javacpp.maxphysicalbytes=$(( exec_physical_mb - 1024 ))m")
   # Executors log with the cluster's own log4j2 configuration (they start before any --files
   # arrive); a client-mode driver uses conf/log4j2.properties from here.
   if [ "$DEPLOY_MODE" != cluster ]; then

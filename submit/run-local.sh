@@ -33,9 +33,6 @@ heap="${DRIVER_MEMORY_GB:-6}"
 offheap="${OFFHEAP_GB:-10}"
 extra=()
 [ -n "${SPARK_MASTER:-}" ] && extra+=(-Dspark.master="$SPARK_MASTER")
-# glibc gives every thread that mallocs its own 64 MB arenas; with ND4J's and oneDNN's native
-# allocations that makes resident memory swing and creep. Two arenas keep it flat (README: Memory).
-export MALLOC_ARENA_MAX="${MALLOC_ARENA_MAX:-2}"
 # ND4J keeps tensors off-heap: cap it, and cap the whole process (heap + off-heap + 2 GB headroom).
 # shellcheck disable=SC2086
 exec java "${java17[@]}" \

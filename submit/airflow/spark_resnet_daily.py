@@ -52,9 +52,9 @@ SPARK_CONF = {
     "spark.scheduler.minRegisteredResourcesRatio": "1.0",
     "spark.dynamicAllocation.enabled": "false",
     "spark.driver.extraJavaOptions": JAVA17
-    + " -Dorg.bytedeco.javacpp.maxbytes=4g -Dorg.bytedeco.javacpp.maxphysicalbytes=12g",
+    + " -Dorg.bytedeco.javacpp.maxbytes=4g -Dorg.bytedeco.javacpp.maxphysicalbytes=11g",
     "spark.executor.extraJavaOptions": JAVA17
-    + " -Dorg.bytedeco.javacpp.maxbytes=6g -Dorg.bytedeco.javacpp.maxphysicalbytes=12g",
+    + " -Dorg.bytedeco.javacpp.maxbytes=6g -Dorg.bytedeco.javacpp.maxphysicalbytes=11g",
     "spark.driver.memoryOverhead": "6g",
     "spark.executor.memoryOverhead": "8g",
 }

@@ -25,11 +25,12 @@ public final class Nd4jSetup {
         }
         String helpers = OneDnnHelpers.enable();
         Properties env = Nd4j.getExecutioner().getEnvironmentInformation();
-        summary = String.format("ND4J backend %s, %s threads, device %s, off-heap limit %s | %s",
+        // maxphysicalbytes is the limit that holds for ND4J M2.1 (README: Memory)
+        summary = String.format("ND4J backend %s, %s threads, device %s, process memory limit %s | %s",
                 env.getProperty("backend", "?"),
                 env.getOrDefault("omp.threads", "?"),
                 env.getOrDefault("cuda.deviceName", env.getProperty("cpu.name", "CPU")),
-                humanBytes(org.bytedeco.javacpp.Pointer.maxBytes()),
+                humanBytes(org.bytedeco.javacpp.Pointer.maxPhysicalBytes()),
                 helpers);
         LOG.info("{}: {}", role, summary);
         return summary;
