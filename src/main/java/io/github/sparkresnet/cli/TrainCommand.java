@@ -6,6 +6,8 @@ import io.github.sparkresnet.data.ClassPair;
 import io.github.sparkresnet.data.PairCounts;
 import io.github.sparkresnet.spark.Nd4jSetup;
 import io.github.sparkresnet.spark.SparkSessions;
+import io.github.sparkresnet.model.ResNetConfig;
+import io.github.sparkresnet.train.LearningRateSchedule;
 import io.github.sparkresnet.train.TrainConfig;
 import io.github.sparkresnet.train.TrainingJob;
 
@@ -129,6 +131,44 @@ final class TrainCommand implements Callable<Integer> {
                     + "The best and final models are kept regardless. Default: ${DEFAULT-VALUE}.")
     int keepCheckpoints;
 
+    @Option(names = "--augment",
+            description = "Augment the training images on the executors: random 32x32 crop of the image padded "
+                    + "by 4 black pixels, and a horizontal flip half the time (seeded).")
+    boolean augment;
+
+    @Option(names = "--lr-schedule", defaultValue = "constant", paramLabel = "KIND",
+            description = "Learning rate over the run: constant, step (x --lr-step-gamma every --lr-step-epochs) "
+                    + "or cosine (down to 0 at the last epoch); set before every averaging round. "
+                    + "Default: ${DEFAULT-VALUE}.")
+    LearningRateSchedule.Kind lrSchedule;
+
+    @Option(names = "--warmup-epochs", defaultValue = "0", paramLabel = "N",
+            description = "Epochs of linear learning-rate warm-up before the schedule. Default: ${DEFAULT-VALUE}.")
+    int warmupEpochs;
+
+    @Option(names = "--lr-step-epochs", defaultValue = "2", paramLabel = "N",
+            description = "Epochs between steps of the step schedule. Default: ${DEFAULT-VALUE}.")
+    int lrStepEpochs;
+
+    @Option(names = "--lr-step-gamma", defaultValue = "0.1", paramLabel = "F",
+            description = "Factor of each step of the step schedule. Default: ${DEFAULT-VALUE}.")
+    double lrStepGamma;
+
+    @Option(names = "--weight-decay", defaultValue = "0", paramLabel = "WD",
+            description = "Decoupled (AdamW-style) weight decay of the conv and dense weights; 0 = none. "
+                    + "Default: ${DEFAULT-VALUE}.")
+    double weightDecay;
+
+    @Option(names = "--early-stopping-patience", defaultValue = "0", paramLabel = "N",
+            description = "Stop after N epochs without a lower val_loss (the best model is kept); 0 = never. "
+                    + "Default: ${DEFAULT-VALUE}.")
+    int earlyStoppingPatience;
+
+    @Option(names = "--stem", defaultValue = "imagenet", paramLabel = "KIND",
+            description = "imagenet: torchvision's 7x7/2 conv + 3x3/2 max-pool (the reference); cifar: one 3x3/1 "
+                    + "conv, no pool (16x the compute per image). Default: ${DEFAULT-VALUE}.")
+    ResNetConfig.Stem stem;
+
     @Option(names = "--dry-run",
             description = "Check the data and every option, print the record counts and the plan, then exit "
                     + "without training.")
@@ -157,7 +197,8 @@ final class TrainCommand implements Callable<Integer> {
                 : "run-" + LocalDateTime.now().format(DateTimeFormatter.ofPattern("yyyyMMdd-HHmmss"));
         return new TrainConfig(data, classes, epochs, batchSizePerWorker, workers, averagingFrequency, prefetch,
                 aggregationDepth, approach, storageLevel, learningRate, seed, output, id, resume,
-                limitTrain, limitTest, biasedBlockConvs, evalBatchSize, progressSeconds, keepCheckpoints);
+                limitTrain, limitTest, biasedBlockConvs, evalBatchSize, progressSeconds, keepCheckpoints, augment,
+                lrSchedule, warmupEpochs, lrStepEpochs, lrStepGamma, weightDecay, earlyStoppingPatience, stem);
     }
 
     @Override

@@ -6,6 +6,7 @@ import static org.apache.spark.sql.functions.rand;
 import java.util.ArrayList;
 import java.util.Iterator;
 import java.util.List;
+import java.util.Random;
 import org.apache.spark.api.java.JavaRDD;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
@@ -31,6 +32,15 @@ public final class Minibatches {
      */
     public static JavaRDD<DataSet> shuffled(Dataset<Row> pairRows, int batchSize, int partitions, long seed,
                                             Normalization normalization) {
+        return shuffled(pairRows, batchSize, partitions, seed, normalization, Augmentation.NONE);
+    }
+
+    /**
+     * As {@link #shuffled(Dataset, int, int, long, Normalization)}, each image augmented; the
+     * augmentation's random draws come from {@code seed} and the partition, so they repeat exactly.
+     */
+    public static JavaRDD<DataSet> shuffled(Dataset<Row> pairRows, int batchSize, int partitions, long seed,
+                                            Normalization normalization, Augmentation augmentation) {
         // Hash-partitioning on a random key sends each record to a random partition, and sorting by
         // the key orders each partition randomly: a seeded permutation in one shuffle. (Range
         // partitioning would add a sampling job that reads every input file a second time.)
@@ -38,16 +48,22 @@ public final class Minibatches {
                 .withColumn(SHUFFLE_KEY, rand(seed))
                 .repartition(partitions, col(SHUFFLE_KEY))
                 .sortWithinPartitions(SHUFFLE_KEY);
-        return inOrder(permuted, batchSize, normalization);
+        if (augmentation.isNone()) {
+            return inOrder(permuted, batchSize, normalization);
+        }
+        return permuted.select(col("image"), col(ClassPair.TARGET)).javaRDD()
+                .mapPartitionsWithIndex((index, rows) -> batches(rows, batchSize, normalization, augmentation,
+                        new Random(seed * 1_000_003L + index)), true);
     }
 
     /** Minibatches in the rows' own order (for evaluation, where order does not matter). */
     public static JavaRDD<DataSet> inOrder(Dataset<Row> pairRows, int batchSize, Normalization normalization) {
         return pairRows.select(col("image"), col(ClassPair.TARGET)).javaRDD()
-                .mapPartitions(rows -> batches(rows, batchSize, normalization));
+                .mapPartitions(rows -> batches(rows, batchSize, normalization, Augmentation.NONE, null));
     }
 
-    private static Iterator<DataSet> batches(Iterator<Row> rows, int batchSize, Normalization normalization) {
+    private static Iterator<DataSet> batches(Iterator<Row> rows, int batchSize, Normalization normalization,
+                                             Augmentation augmentation, Random rng) {
         float[][] lut = normalization.lookupTables();
         return new Iterator<>() {
             @Override
@@ -61,7 +77,7 @@ public final class Minibatches {
                 while (rows.hasNext() && batch.size() < batchSize) {
                     batch.add(rows.next());
                 }
-                return toDataSet(batch, lut);
+                return toDataSet(batch, lut, augmentation, rng);
             }
         };
     }
@@ -76,19 +92,17 @@ public final class Minibatches {
 
     /** One minibatch from rows holding {@code image} (3072 CHW bytes) and {@code target} (0 or 1). */
     static DataSet toDataSet(List<Row> rows, float[][] lut) {
+        return toDataSet(rows, lut, Augmentation.NONE, null);
+    }
+
+    static DataSet toDataSet(List<Row> rows, float[][] lut, Augmentation augmentation, Random rng) {
         int n = rows.size();
         float[] features = new float[n * CifarLayout.IMAGE_BYTES];
         float[] labels = new float[n * 2];
         for (int i = 0; i < n; i++) {
             byte[] image = rows.get(i).getAs(0);
             int base = i * CifarLayout.IMAGE_BYTES;
-            for (int c = 0; c < CifarLayout.CHANNELS; c++) {
-                float[] table = lut[c];
-                int from = c * CifarLayout.PLANE_BYTES;
-                for (int p = 0; p < CifarLayout.PLANE_BYTES; p++) {
-                    features[base + from + p] = table[image[from + p] & 0xFF];
-                }
-            }
+            augmentation.apply(image, lut, features, base, rng); // NONE: a plain normalized copy
             int target = rows.get(i).getInt(1);
             labels[i * 2 + target] = 1f;
         }

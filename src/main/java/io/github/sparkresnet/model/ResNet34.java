@@ -102,6 +102,11 @@ public final class ResNet34 {
     }
 
     private String stem(GraphBuilder g, String input) {
+        if (config.stem() == ResNetConfig.Stem.CIFAR) {
+            g.addLayer("stem_conv", conv(3, 1, 1, CHANNELS[0], false).build(), input);
+            g.addLayer("stem_bn", batchNorm(CHANNELS[0], Activation.RELU), "stem_conv");
+            return "stem_bn";
+        }
         g.addLayer("stem_conv", conv(7, 2, 3, CHANNELS[0], false).build(), input);
         g.addLayer("stem_bn", batchNorm(CHANNELS[0], Activation.RELU), "stem_conv");
         g.addLayer("stem_pool", new SubsamplingLayer.Builder(PoolingType.MAX)
@@ -131,7 +136,7 @@ public final class ResNet34 {
         int features = CHANNELS[CHANNELS.length - 1];
         double bound = 1.0 / Math.sqrt(features);
         g.addLayer("avgpool", new GlobalPoolingLayer.Builder(PoolingType.AVG).build(), input);
-        g.addLayer(OUTPUT, new OutputLayer.Builder(LossFunctions.LossFunction.MCXENT)
+        g.addLayer(OUTPUT, decayed(new OutputLayer.Builder(LossFunctions.LossFunction.MCXENT))
                 .nIn(features).nOut(config.numClasses())
                 .activation(Activation.SOFTMAX)
                 .weightInit(new UniformDistribution(-bound, bound))
@@ -139,9 +144,21 @@ public final class ResNet34 {
                 .build(), "avgpool");
     }
 
+    /**
+     * Decoupled (AdamW-style) weight decay, w -= lr * wd * w, on a layer's weights only (biases and BN
+     * exempt). Set per layer: set globally, M2.1 copies it into every layer's list twice (measured),
+     * doubling the decay.
+     */
+    private <B extends org.deeplearning4j.nn.conf.layers.BaseLayer.Builder<B>> B decayed(B layer) {
+        if (config.weightDecay() > 0) {
+            layer.weightDecay(config.weightDecay(), true); // the builder sets it on itself
+        }
+        return layer;
+    }
+
     /** A k x k convolution with Kaiming-normal (fan_out, ReLU) weights: std = sqrt(2 / (out*k*k)). */
     private ConvolutionLayer.Builder conv(int k, int stride, int pad, int out, boolean bias) {
-        return new ConvolutionLayer.Builder(k, k)
+        return decayed(new ConvolutionLayer.Builder(k, k))
                 .stride(stride, stride)
                 .padding(pad, pad)
                 .nOut(out)

@@ -2,6 +2,7 @@ package io.github.sparkresnet.train;
 
 import io.github.sparkresnet.BadInputException;
 import io.github.sparkresnet.Redaction;
+import io.github.sparkresnet.model.ResNetConfig;
 
 import java.io.Serializable;
 import java.util.LinkedHashMap;
@@ -33,12 +34,22 @@ import org.deeplearning4j.spark.api.RDDTrainingApproach;
  * @param evalBatchSize        minibatch size of the per-epoch evaluation
  * @param progressSeconds      seconds between in-epoch progress lines
  * @param keepCheckpoints      per-epoch checkpoints kept, newest first (0 = all); best and final models are always kept
+ * @param augment              random 4-pixel crop and horizontal flip of the training images
+ * @param lrSchedule           learning-rate schedule ({@link LearningRateSchedule})
+ * @param warmupEpochs         epochs of linear learning-rate warm-up
+ * @param lrStepEpochs         epochs between two steps of the {@code step} schedule
+ * @param lrStepGamma          factor of each step of the {@code step} schedule
+ * @param weightDecay          decoupled weight decay of the convolution and dense weights (0 = none)
+ * @param earlyStoppingPatience stop after this many epochs without a lower val_loss (0 = never)
+ * @param stem                 the network's stem: torchvision's 7x7/2 + max-pool, or CIFAR's 3x3/1
  */
 public record TrainConfig(String data, String classes, int epochs, int batchSizePerWorker, int workers,
                           int averagingFrequency, int prefetch, int aggregationDepth, RDDTrainingApproach approach, String storageLevel,
                           double learningRate, long seed, String output, String runId, boolean resume,
                           int limitTrain, int limitTest, boolean biasedBlockConvs, int evalBatchSize,
-                          int progressSeconds, int keepCheckpoints) implements Serializable {
+                          int progressSeconds, int keepCheckpoints, boolean augment,
+                          LearningRateSchedule.Kind lrSchedule, int warmupEpochs, int lrStepEpochs, double lrStepGamma,
+                          double weightDecay, int earlyStoppingPatience, ResNetConfig.Stem stem) implements Serializable {
 
     /** Fails with a message naming the first option that is out of range. */
     public TrainConfig validate() {
@@ -53,6 +64,18 @@ public record TrainConfig(String data, String classes, int epochs, int batchSize
         notNegative("--limit-train", limitTrain);
         notNegative("--limit-test", limitTest);
         notNegative("--keep-checkpoints", keepCheckpoints);
+        notNegative("--warmup-epochs", warmupEpochs);
+        positive("--lr-step-epochs", lrStepEpochs);
+        notNegative("--early-stopping-patience", earlyStoppingPatience);
+        if (warmupEpochs >= epochs && warmupEpochs > 0) {
+            throw new BadInputException("--warmup-epochs " + warmupEpochs + ": expected fewer than --epochs (" + epochs + ")");
+        }
+        if (!Double.isFinite(lrStepGamma) || lrStepGamma <= 0 || lrStepGamma > 1) {
+            throw new BadInputException("--lr-step-gamma " + lrStepGamma + ": expected a factor in (0, 1], e.g. 0.1");
+        }
+        if (!Double.isFinite(weightDecay) || weightDecay < 0 || weightDecay >= 1) {
+            throw new BadInputException("--weight-decay " + weightDecay + ": expected a number in [0, 1), e.g. 0.0005");
+        }
         if (!Double.isFinite(learningRate) || learningRate <= 0 || learningRate > 1) {
             throw new BadInputException("--learning-rate " + learningRate + ": expected a number in (0, 1], e.g. 0.001");
         }
@@ -90,7 +113,14 @@ public record TrainConfig(String data, String classes, int epochs, int batchSize
         m.put("classes", classes);
         m.put("biased_block_convs", Boolean.toString(biasedBlockConvs));
         m.put("seed", Long.toString(seed));
+        m.put("stem", stem.name().toLowerCase());
+        m.put("weight_decay", Double.toString(weightDecay));
         return m;
+    }
+
+    /** The learning rate over the run. */
+    public LearningRateSchedule schedule() {
+        return new LearningRateSchedule(lrSchedule, learningRate, epochs, warmupEpochs, lrStepEpochs, lrStepGamma);
     }
 
     /** Every setting, for logs, checkpoints and the dry-run plan; credentials in paths hidden. */
@@ -116,6 +146,14 @@ public record TrainConfig(String data, String classes, int epochs, int batchSize
         m.put("biased_block_convs", Boolean.toString(biasedBlockConvs));
         m.put("eval_batch_size", Integer.toString(evalBatchSize));
         m.put("keep_checkpoints", keepCheckpoints == 0 ? "all" : Integer.toString(keepCheckpoints));
+        m.put("augment", Boolean.toString(augment));
+        m.put("lr_schedule", lrSchedule.name().toLowerCase());
+        m.put("warmup_epochs", Integer.toString(warmupEpochs));
+        m.put("lr_step_epochs", Integer.toString(lrStepEpochs));
+        m.put("lr_step_gamma", Double.toString(lrStepGamma));
+        m.put("weight_decay", Double.toString(weightDecay));
+        m.put("early_stopping_patience", Integer.toString(earlyStoppingPatience));
+        m.put("stem", stem.name().toLowerCase());
         return m;
     }
 }

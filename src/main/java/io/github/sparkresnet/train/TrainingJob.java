@@ -3,6 +3,7 @@ package io.github.sparkresnet.train;
 import static org.apache.spark.sql.functions.col;
 
 import io.github.sparkresnet.BadInputException;
+import io.github.sparkresnet.data.Augmentation;
 import io.github.sparkresnet.data.CifarReader;
 import io.github.sparkresnet.data.CifarSource;
 import io.github.sparkresnet.data.ClassPair;
@@ -125,14 +126,18 @@ public final class TrainingJob {
 
         int firstEpoch = 1;
         double bestAccuracy = -1;
+        EarlyStopping stopping = new EarlyStopping(config.earlyStoppingPatience());
         ComputationGraph net;
         if (plan.resumeFrom().isPresent()) {
             Checkpoints.Restored restored = checkpoints.restore(plan.resumeFrom().get(), config.identity());
             net = restored.net();
             firstEpoch = restored.epoch() + 1;
             bestAccuracy = Double.parseDouble(restored.info().getProperty("best_val_accuracy", "-1"));
-            // the checkpoint's updater carries the learning rate it was saved with; this run's wins
-            net.setLearningRate(config.learningRate());
+            stopping = EarlyStopping.restore(config.earlyStoppingPatience(), restored.info());
+            if (stopping.shouldStop()) {
+                LOG.info("run {} stopped early after epoch {}; nothing to resume", config.runId(), restored.epoch());
+                return net;
+            }
             LOG.info("resuming run {} after epoch {} ({})", config.runId(), restored.epoch(), checkpoints.directory());
         } else {
             net = ResNet34.build(modelConfig(plan));
@@ -169,6 +174,7 @@ public final class TrainingJob {
                 config.averagingFrequency(), plan.roundImages(config), plan.roundsPerEpoch(config), firstEpoch,
                 config.epochs());
 
+        LearningRateSchedule schedule = config.schedule();
         for (int epoch = firstEpoch; epoch <= config.epochs(); epoch++) {
             Instant start = Instant.now();
             lossSum.reset();
@@ -178,13 +184,16 @@ public final class TrainingJob {
             // Full minibatches in one shuffled sequence (one partition: a pair is <= 12,000 images),
             // then cut into rounds that dl4j-spark fits without dropping any (see Rounds).
             JavaRDD<DataSet> batches = Minibatches.shuffled(plan.train(), config.batchSizePerWorker(), 1,
-                    config.seed() * 1_000_003L + epoch, Normalization.HALF)
+                    config.seed() * 1_000_003L + epoch, Normalization.HALF,
+                    config.augment() ? Augmentation.CROP_AND_FLIP : Augmentation.NONE)
                     .persist(StorageLevel.fromString(config.storageLevel()));
             Rounds rounds = new Rounds(batches, plan.minibatches(config), plan.workers(), config.averagingFrequency());
             long t0 = System.nanoTime();
             try (ProgressReporter progress = new ProgressReporter(epoch, config.epochs(), plan.trainImages(),
                     plan.roundImages(config), examples::value, config.progressSeconds())) {
                 for (int r = 0; r < rounds.count(); r++) {
+                    // the workers get the rate with the parameters broadcast for the round
+                    sparkNet.getNetwork().setLearningRate(schedule.at(epoch - 1 + (double) r / rounds.count()));
                     sparkNet.fit(rounds.round(r));
                     requireFinite("training loss", lossSum.value(), epoch, "averaging round " + (r + 1) + " of "
                             + rounds.count(), checkpoints);
@@ -207,22 +216,29 @@ public final class TrainingJob {
             MemoryUsage memory = new MemoryUsage(driver.residentBytes(), driver.offHeapBytes(),
                     executorResident.value(), executorOffHeap.value());
             EpochMetrics row = EpochMetrics.of(config.runId(), epoch, start, Instant.now(), trainLoss, eval, seen,
-                    trainSeconds, plan.roundsPerEpoch(config), config.learningRate(), plan.workers(),
+                    trainSeconds, plan.roundsPerEpoch(config), schedule.at(epoch - 1), plan.workers(),
                     config.batchSizePerWorker(), config.averagingFrequency(), config.seed(), versions(), memory);
             metrics.write(row);
             byte[] model = Checkpoints.serialize(net);
             boolean best = eval.accuracy() > bestAccuracy;
             bestAccuracy = Math.max(bestAccuracy, eval.accuracy());
+            stopping.record(eval.meanLoss());
+            boolean last = epoch == config.epochs() || stopping.shouldStop();
             Properties info = sidecar(epoch, eval.accuracy(), bestAccuracy);
+            stopping.describe(info);
             if (best) {
                 checkpoints.saveModel("best", model, info);
             }
             checkpoints.save(epoch, model, info);
             checkpoints.prune(config.keepCheckpoints());
-            if (epoch == config.epochs()) {
+            if (last) {
                 checkpoints.saveModel("final", model, info);
             }
             LOG.info(row.summary(config.epochs()) + (best ? " (best so far)" : ""));
+            if (stopping.shouldStop() && epoch < config.epochs()) {
+                LOG.info("run {}: stopping early after epoch {}: {}", config.runId(), epoch, stopping);
+                break;
+            }
         }
         LOG.info("run {} done: metrics in {}, final model {}", config.runId(), metrics.path(),
                 checkpoints.modelPath("final"));
@@ -265,6 +281,8 @@ public final class TrainingJob {
                 .withClasses(plan.pair().names().size())
                 .withBiasedBlockConvs(config.biasedBlockConvs())
                 .withLearningRate(config.learningRate())
+                .withStem(config.stem())
+                .withWeightDecay(config.weightDecay())
                 .withSeed(config.seed());
     }
 

@@ -57,6 +57,12 @@ class TrainOptionsTest {
         rejected("Invalid value for option '--rdd-training-approach'", "--rdd-training-approach", "Teleport");
         rejected("Invalid value for option '--epochs'", "--epochs", "five");
         rejected("Unknown options: '--epoch', '3'", "--epoch", "3");
+        rejected("--warmup-epochs 5: expected fewer than --epochs (5)", "--warmup-epochs", "5");
+        rejected("--lr-step-gamma 2.0: expected a factor in (0, 1]", "--lr-step-gamma", "2");
+        rejected("--weight-decay -1.0E-4: expected a number in [0, 1)", "--weight-decay", "-0.0001");
+        rejected("--early-stopping-patience -1: expected 0 or more", "--early-stopping-patience", "-1");
+        rejected("Invalid value for option '--lr-schedule'", "--lr-schedule", "exponential");
+        rejected("Invalid value for option '--stem'", "--stem", "tiny");
     }
 
     @Test

@@ -86,6 +86,21 @@ class TrainingIT {
     }
 
     @Test
+    void augmentationAndACosineScheduleTrainAndRecordTheRatePerEpoch() throws Exception {
+        assertEquals(0, train("r3", 3, "--augment", "--lr-schedule", "cosine", "--weight-decay", "0.0005").exitCode());
+        List<Row> rows = rows("r3");
+        assertEquals(3, rows.size());
+        double[] expected = {1e-3, 1e-3 * 0.5 * (1 + Math.cos(Math.PI / 3)), 1e-3 * 0.5 * (1 + Math.cos(2 * Math.PI / 3))};
+        for (int i = 0; i < 3; i++) {
+            Row r = rows.get(i);
+            assertEquals(expected[i], (double) r.getAs("learning_rate"), 1e-12, "epoch " + (i + 1) + "'s starting rate");
+            assertEquals(200L, (long) r.getAs("train_images"));
+            double loss = r.getAs("train_loss");
+            assertTrue(loss > 0 && loss < 20, "train_loss " + loss);
+        }
+    }
+
+    @Test
     void aRunIdWithCheckpointsNeedsResume() throws Exception {
         assertEquals(0, train("r2", 1).exitCode());
         CommandLineRunner again = train("r2", 1);

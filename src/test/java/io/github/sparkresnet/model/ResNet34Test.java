@@ -47,6 +47,34 @@ class ResNet34Test {
     }
 
     @Test
+    void theCifarStemKeepsFullResolutionIntoStageOne() {
+        ComputationGraph net = ResNet34.build(ResNetConfig.cifarPair().withStem(ResNetConfig.Stem.CIFAR));
+        assertEquals(21_285_698 - 7 * 7 * 3 * 64 + 3 * 3 * 3 * 64, net.numParams() - batchNormStatistics(net),
+                "a 3x3 stem conv instead of 7x7");
+        Map<String, INDArray> acts = net.feedForward(Nd4j.rand(DataType.FLOAT, 2, 3, 32, 32), false);
+        assertEquals(null, acts.get("stem_pool"), "no max-pool");
+        int[] size = {32, 16, 8, 4};
+        for (int stage = 1; stage <= 4; stage++) {
+            assertEquals(size[stage - 1], acts.get(ResNet34.stageOutput(stage)).shape()[2], "stage " + stage);
+        }
+    }
+
+    @Test
+    void weightDecayShrinksWeightsButNotBatchNorm() {
+        ComputationGraph net = ResNet34.build(ResNetConfig.cifarPair().withWeightDecay(5e-4));
+        org.deeplearning4j.nn.conf.layers.BaseLayer conv = (org.deeplearning4j.nn.conf.layers.BaseLayer)
+                net.getLayer("s1b1_conv1").conf().getLayer();
+        assertEquals(1, conv.getRegularization().size(), String.valueOf(conv.getRegularization()));
+        assertEquals(5e-4, ((org.nd4j.linalg.learning.regularization.WeightDecay) conv.getRegularization().get(0))
+                .getCoeff().valueAt(0, 0), 0);
+        org.deeplearning4j.nn.conf.layers.BaseLayer bn = (org.deeplearning4j.nn.conf.layers.BaseLayer)
+                net.getLayer("s1b1_bn1").conf().getLayer();
+        assertEquals(0, bn.getRegularization().size() + bn.getRegularizationBias().size(), "BN gamma/beta exempt");
+        assertEquals(0, ((org.deeplearning4j.nn.conf.layers.BaseLayer) ResNet34.build(ResNetConfig.cifarPair())
+                .getLayer("s1b1_conv1").conf().getLayer()).getRegularization().size(), "none by default");
+    }
+
+    @Test
     void stagesHalveTheResolutionFrom32To1() {
         ComputationGraph net = ResNet34.build(ResNetConfig.cifarPair());
         Map<String, INDArray> acts = net.feedForward(Nd4j.rand(DataType.FLOAT, 2, 3, 32, 32), false);
