@@ -90,6 +90,23 @@ public final class Minibatches {
         return toDataSet(rows, normalization.lookupTables());
     }
 
+    /** Normalized NCHW features {@code [n, 3, 32, 32]} of CIFAR images (3072 CHW bytes each), for scoring. */
+    public static INDArray features(List<byte[]> images, Normalization normalization) {
+        float[][] lut = normalization.lookupTables();
+        float[] features = new float[images.size() * CifarLayout.IMAGE_BYTES];
+        for (int i = 0; i < images.size(); i++) {
+            byte[] image = images.get(i);
+            if (image == null || image.length != CifarLayout.IMAGE_BYTES) {
+                throw new io.github.sparkresnet.BadInputException("image " + i + " of a batch has "
+                        + (image == null ? "no bytes" : image.length + " bytes") + "; expected "
+                        + CifarLayout.IMAGE_BYTES + " (32x32 RGB, channel planes R, G, B)");
+            }
+            Augmentation.NONE.apply(image, lut, features, i * CifarLayout.IMAGE_BYTES, null);
+        }
+        return Nd4j.create(features, new long[] {images.size(), CifarLayout.CHANNELS, CifarLayout.HEIGHT,
+            CifarLayout.WIDTH}, 'c');
+    }
+
     /** One minibatch from rows holding {@code image} (3072 CHW bytes) and {@code target} (0 or 1). */
     static DataSet toDataSet(List<Row> rows, float[][] lut) {
         return toDataSet(rows, lut, Augmentation.NONE, null);

@@ -1,0 +1,139 @@
+package io.github.sparkresnet.cli;
+
+import static org.apache.spark.sql.functions.col;
+import static org.apache.spark.sql.functions.lit;
+import static org.apache.spark.sql.functions.when;
+
+import io.github.sparkresnet.BadInputException;
+import io.github.sparkresnet.data.CifarReader;
+import io.github.sparkresnet.data.CifarSource;
+import io.github.sparkresnet.data.ClassPair;
+import io.github.sparkresnet.eval.Predictor;
+import io.github.sparkresnet.spark.Nd4jSetup;
+import io.github.sparkresnet.spark.SparkSessions;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.PrintWriter;
+import java.util.Properties;
+import java.util.UUID;
+import java.util.concurrent.Callable;
+import org.apache.hadoop.conf.Configuration;
+import org.apache.hadoop.fs.FileSystem;
+import org.apache.hadoop.fs.Path;
+import org.apache.spark.sql.Dataset;
+import org.apache.spark.sql.Row;
+import org.apache.spark.sql.SparkSession;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
+
+/**
+ * {@code predict}: score CIFAR-format data with a saved model on the executors and write one row per
+ * image to Parquet: source_file, record_index, split, label, label_name, target (the pair's 0/1, null
+ * for other classes), predicted_target, predicted_class, probabilities.
+ */
+@Command(name = "predict", mixinStandardHelpOptions = true, sortOptions = false,
+        description = "Score CIFAR-10 binary data with a saved model on the executors; write predictions to Parquet.")
+final class PredictCommand implements Callable<Integer> {
+    @Spec
+    CommandSpec spec;
+
+    @Option(names = "--model", required = true, paramLabel = "ZIP",
+            description = "A model or checkpoint written by train, e.g. runs/model/RUN/final.zip (any Hadoop path).")
+    String model;
+
+    @Option(names = "--data", required = true, paramLabel = "PATH", description = "CIFAR-10 binary data, as for train.")
+    String data;
+
+    @Option(names = "--split", defaultValue = "test", paramLabel = "SPLIT",
+            description = "test, train or all. Default: ${DEFAULT-VALUE}.")
+    String split;
+
+    @Option(names = "--all-classes",
+            description = "Score every record, not only those of the model's two classes (their target is null).")
+    boolean allClasses;
+
+    @Option(names = "--output", required = true, paramLabel = "DIR",
+            description = "Parquet directory for the predictions; replaced atomically if it exists.")
+    String output;
+
+    @Option(names = "--batch-size", defaultValue = "250", paramLabel = "N",
+            description = "Images per forward pass on the executors. Default: ${DEFAULT-VALUE}.")
+    int batchSize;
+
+    @Option(names = "--master", defaultValue = "local[*]", paramLabel = "URL",
+            description = "Spark master when not run by spark-submit. Default: ${DEFAULT-VALUE}.")
+    String master;
+
+    @Override
+    public Integer call() throws IOException {
+        if (!split.equals("test") && !split.equals("train") && !split.equals("all")) {
+            throw new BadInputException("--split " + split + ": expected test, train or all");
+        }
+        if (batchSize < 1) {
+            throw new BadInputException("--batch-size " + batchSize + ": expected a whole number of at least 1");
+        }
+        SparkSession spark = SparkSessions.getOrCreate("spark-resnet predict", master);
+        Nd4jSetup.configure("driver");
+        Configuration hadoop = spark.sparkContext().hadoopConfiguration();
+        Path modelPath = new Path(model);
+        FileSystem fs = modelPath.getFileSystem(hadoop);
+        if (!fs.isFile(modelPath)) {
+            throw new BadInputException("--model " + model + ": no such file; expected a model zip written by train");
+        }
+        String classes = modelClasses(fs, modelPath);
+        CifarSource source = CifarSource.resolve(data, hadoop);
+        ClassPair pair = ClassPair.parse(classes, source.classNames());
+        Dataset<Row> all = CifarReader.read(spark, source);
+        Dataset<Row> rows = split.equals("all") ? all : all.filter(col("split").equalTo(split));
+        rows = allClasses ? rows.withColumn(ClassPair.TARGET,
+                when(col("label").equalTo(pair.firstLabel()), lit(0))
+                        .when(col("label").equalTo(pair.secondLabel()), lit(1)))
+                : pair.select(rows);
+        byte[] bytes;
+        try (InputStream in = fs.open(modelPath)) {
+            bytes = in.readAllBytes();
+        }
+        Dataset<Row> predictions = Predictor.predict(rows, bytes, pair.names(), batchSize).drop("image");
+        long n = writeAtomically(predictions, new Path(output), hadoop);
+        PrintWriter out = spec.commandLine().getOut();
+        out.printf("predicted %d images of %s with %s -> %s%n", n, pair, model, output);
+        out.flush();
+        return 0;
+    }
+
+    /** The class pair the model was trained on, from the description train writes next to it. */
+    private static String modelClasses(FileSystem fs, Path zip) throws IOException {
+        Path sidecar = new Path(zip.getParent(), zip.getName().replaceFirst("\\.zip$", "") + ".properties");
+        Properties p = new Properties();
+        try (InputStream in = fs.open(sidecar)) {
+            p.load(in);
+        } catch (IOException e) {
+            throw new BadInputException("--model " + zip + ": its description " + sidecar
+                    + " is missing or unreadable; expected the .properties file train writes next to each model", e);
+        }
+        String classes = p.getProperty("classes");
+        if (classes == null) {
+            throw new BadInputException(sidecar + ": has no 'classes' entry; expected a description written by train");
+        }
+        return classes;
+    }
+
+    /** Writes next to the target, then swaps it in: readers see the old predictions or the new, never half. */
+    private static long writeAtomically(Dataset<Row> predictions, Path target, Configuration hadoop) throws IOException {
+        FileSystem fs = target.getFileSystem(hadoop);
+        Path staging = new Path(target.getParent(), "_" + target.getName() + "-" + UUID.randomUUID());
+        predictions.write().parquet(staging.toString());
+        Path old = new Path(target.getParent(), "_" + target.getName() + "-old-" + UUID.randomUUID());
+        if (fs.exists(target) && !fs.rename(target, old)) {
+            throw new IOException("could not move the previous " + target + " aside");
+        }
+        if (!fs.rename(staging, target)) {
+            throw new IOException("could not rename " + staging + " to " + target);
+        }
+        fs.delete(old, true);
+        return predictions.sparkSession().read().parquet(target.toString()).count();
+    }
+}
