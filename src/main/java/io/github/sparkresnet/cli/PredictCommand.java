@@ -15,7 +15,6 @@ import io.github.sparkresnet.spark.SparkSessions;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.PrintWriter;
-import java.util.Properties;
 import java.util.UUID;
 import java.util.concurrent.Callable;
 import org.apache.hadoop.conf.Configuration;
@@ -80,10 +79,7 @@ final class PredictCommand implements Callable<Integer> {
         Configuration hadoop = spark.sparkContext().hadoopConfiguration();
         Path modelPath = new Path(model);
         FileSystem fs = modelPath.getFileSystem(hadoop);
-        if (!fs.isFile(modelPath)) {
-            throw new BadInputException("--model " + model + ": no such file; expected a model zip written by train");
-        }
-        String classes = modelClasses(fs, modelPath);
+        String classes = ModelDescription.classes(ModelDescription.read(fs, modelPath, "--model " + model), modelPath);
         CifarSource source = CifarSource.resolve(data, hadoop);
         ClassPair pair = ClassPair.parse(classes, source.classNames());
         Dataset<Row> all = CifarReader.read(spark, source);
@@ -102,23 +98,6 @@ final class PredictCommand implements Callable<Integer> {
         out.printf("predicted %d images of %s with %s -> %s%n", n, pair, model, output);
         out.flush();
         return 0;
-    }
-
-    /** The class pair the model was trained on, from the description train writes next to it. */
-    private static String modelClasses(FileSystem fs, Path zip) throws IOException {
-        Path sidecar = new Path(zip.getParent(), zip.getName().replaceFirst("\\.zip$", "") + ".properties");
-        Properties p = new Properties();
-        try (InputStream in = fs.open(sidecar)) {
-            p.load(in);
-        } catch (IOException e) {
-            throw new BadInputException("--model " + zip + ": its description " + sidecar
-                    + " is missing or unreadable; expected the .properties file train writes next to each model", e);
-        }
-        String classes = p.getProperty("classes");
-        if (classes == null) {
-            throw new BadInputException(sidecar + ": has no 'classes' entry; expected a description written by train");
-        }
-        return classes;
     }
 
     /** Writes next to the target, then swaps it in: readers see the old predictions or the new, never half. */

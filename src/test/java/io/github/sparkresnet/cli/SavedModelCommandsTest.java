@@ -23,8 +23,11 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.nd4j.linalg.api.ndarray.INDArray;
 
-/** {@code predict} scores on the executors exactly what the network computes on the driver. */
-class PredictCommandTest {
+/**
+ * {@code predict} scores on the executors exactly what the network computes on the driver;
+ * {@code evaluate} writes the metrics row of the evaluator training uses.
+ */
+class SavedModelCommandsTest {
     @TempDir
     static Path tmp;
     private static ComputationGraph net;
@@ -37,6 +40,9 @@ class PredictCommandTest {
         net = ResNet34.build(ResNetConfig.cifarPair().withSeed(3));
         Properties p = new Properties();
         p.setProperty("classes", "airplane,bird");
+        p.setProperty("run_id", "m");
+        p.setProperty("epoch", "7");
+        p.setProperty("learning_rate", "0.001");
         Checkpoints c = new Checkpoints(tmp.resolve("runs").toString(), "m", TestSpark.get().sparkContext().hadoopConfiguration());
         c.saveModel("final", Checkpoints.serialize(net), p);
         model = c.modelPath("final");
@@ -85,6 +91,36 @@ class PredictCommandTest {
                 assertNull(target, "label " + label);
             }
         }
+    }
+
+    @Test
+    void evaluateWritesTheTrainingMetricsRowForTheModel() {
+        Path out = tmp.resolve("eval-out");
+        CommandLineRunner r = CommandLineRunner.run("evaluate", "--model", model, "--data", tmp.resolve("data").toString(),
+                "--output", out.toString(), "--master", "local[2]");
+        assertEquals(0, r.exitCode(), r.err());
+        List<Row> rows = new io.github.sparkresnet.eval.MetricsTable(TestSpark.get(), out.toString()).rows("m-eval");
+        assertEquals(1, rows.size());
+        Row row = rows.get(0);
+        assertEquals(7, (int) row.getAs("epoch"), "the model's epoch");
+        assertEquals(4L, (long) row.getAs("val_images"));
+        assertEquals(0L, (long) row.getAs("train_images"));
+        java.util.List<org.nd4j.linalg.dataset.DataSet> batches = List.of(new org.nd4j.linalg.dataset.DataSet(
+                Minibatches.features(testImages(), Normalization.HALF),
+                org.nd4j.linalg.factory.Nd4j.createFromArray(new float[][] {{1, 0}, {0, 1}, {1, 0}, {0, 1}})));
+        double expected = io.github.sparkresnet.eval.Evaluator.evaluate(net, batches, List.of("airplane", "bird")).accuracy();
+        assertEquals(expected, (double) row.getAs("val_accuracy"), 1e-9);
+        assertTrue(r.out().contains("run m-eval epoch 7: val_accuracy"), r.out());
+    }
+
+    /** The airplanes and birds of the synthetic test file, in file order: records 0, 2, 10, 12. */
+    private static List<byte[]> testImages() {
+        byte[] file = SyntheticCifar.batch(5, 20);
+        List<byte[]> images = new java.util.ArrayList<>();
+        for (int record : new int[] {0, 2, 10, 12}) {
+            images.add(java.util.Arrays.copyOfRange(file, record * 3073 + 1, record * 3073 + 3073));
+        }
+        return images;
     }
 
     @Test

@@ -1,0 +1,137 @@
+package io.github.sparkresnet.cli;
+
+import static org.apache.spark.sql.functions.col;
+
+import io.github.sparkresnet.BadInputException;
+import io.github.sparkresnet.data.CifarReader;
+import io.github.sparkresnet.data.CifarSource;
+import io.github.sparkresnet.data.ClassPair;
+import io.github.sparkresnet.data.Minibatches;
+import io.github.sparkresnet.data.Normalization;
+import io.github.sparkresnet.eval.EpochMetrics;
+import io.github.sparkresnet.eval.EvalResult;
+import io.github.sparkresnet.eval.Evaluator;
+import io.github.sparkresnet.eval.MemoryUsage;
+import io.github.sparkresnet.eval.MetricsTable;
+import io.github.sparkresnet.model.OneDnnHelpers;
+import io.github.sparkresnet.spark.Nd4jSetup;
+import io.github.sparkresnet.spark.SparkSessions;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.PrintWriter;
+import java.time.Instant;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Properties;
+import java.util.concurrent.Callable;
+import org.apache.hadoop.conf.Configuration;
+import org.apache.hadoop.fs.FileSystem;
+import org.apache.hadoop.fs.Path;
+import org.apache.spark.sql.Dataset;
+import org.apache.spark.sql.Row;
+import org.apache.spark.sql.SparkSession;
+import org.deeplearning4j.nn.graph.ComputationGraph;
+import org.deeplearning4j.util.ModelSerializer;
+import org.nd4j.linalg.dataset.DataSet;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
+
+/**
+ * {@code evaluate}: score a saved model on the test split of its class pair with the same evaluator
+ * training uses, and write the same metrics row (training columns empty: NaN or 0) under
+ * {@code OUTPUT/metrics/run_id=RUN/epoch=E}.
+ */
+@Command(name = "evaluate", mixinStandardHelpOptions = true, sortOptions = false,
+        description = "Score a saved model on the test split; write the metrics row training writes.")
+final class EvaluateCommand implements Callable<Integer> {
+    @Spec
+    CommandSpec spec;
+
+    @Option(names = "--model", required = true, paramLabel = "ZIP", description = "A model or checkpoint written by train.")
+    String model;
+
+    @Option(names = "--data", required = true, paramLabel = "PATH", description = "CIFAR-10 binary data, as for train.")
+    String data;
+
+    @Option(names = "--output", required = true, paramLabel = "DIR", description = "Output root; the row goes to metrics/.")
+    String output;
+
+    @Option(names = "--run-id", paramLabel = "ID",
+            description = "Run id of the row. Default: the model's run id + '-eval' (never the training run's own rows).")
+    String runId;
+
+    @Option(names = "--limit-test", defaultValue = "0", paramLabel = "N",
+            description = "Only the first N test records of the pair (0 = all). Default: ${DEFAULT-VALUE}.")
+    int limitTest;
+
+    @Option(names = "--eval-batch-size", defaultValue = "250", paramLabel = "N", description = "Default: ${DEFAULT-VALUE}.")
+    int batchSize;
+
+    @Option(names = "--master", defaultValue = "local[*]", paramLabel = "URL",
+            description = "Spark master when not run by spark-submit. Default: ${DEFAULT-VALUE}.")
+    String master;
+
+    @Override
+    public Integer call() throws IOException {
+        if (batchSize < 1 || limitTest < 0) {
+            throw new BadInputException("--eval-batch-size must be at least 1 and --limit-test 0 or more");
+        }
+        SparkSession spark = SparkSessions.getOrCreate("spark-resnet evaluate", master);
+        Nd4jSetup.configure("driver");
+        Configuration hadoop = spark.sparkContext().hadoopConfiguration();
+        Path zip = new Path(model);
+        FileSystem fs = zip.getFileSystem(hadoop);
+        Properties info = ModelDescription.read(fs, zip, "--model " + model);
+        String id = runId != null ? runId : info.getProperty("run_id", "model") + "-eval";
+        int epoch = Integer.parseInt(info.getProperty("epoch", "1"));
+
+        CifarSource source = CifarSource.resolve(data, hadoop);
+        ClassPair pair = ClassPair.parse(ModelDescription.classes(info, zip), source.classNames());
+        Dataset<Row> test = pair.select(CifarReader.read(spark, source)).filter(col("split").equalTo("test"));
+        if (limitTest > 0) {
+            test = test.orderBy("source_file", "record_index").limit(limitTest);
+        }
+        List<DataSet> batches = Minibatches.inOrder(test, batchSize, Normalization.HALF).collect();
+        ComputationGraph net;
+        try (InputStream in = fs.open(zip)) {
+            OneDnnHelpers.enable();
+            net = ModelSerializer.restoreComputationGraph(in, false);
+        } catch (Exception e) {
+            throw new BadInputException(zip + ": not a readable DL4J ComputationGraph model (" + e + ")", e);
+        }
+        OneDnnHelpers.tune(net);
+        Instant start = Instant.now();
+        EvalResult eval = Evaluator.evaluate(net, batches, pair.names());
+        EpochMetrics row = EpochMetrics.of(id, epoch, start, Instant.now(), Double.NaN, eval, 0, Double.NaN, 0,
+                number(info, "learning_rate"), (int) number(info, "workers"), (int) number(info, "batch_size_per_worker"),
+                (int) number(info, "averaging_frequency"), (long) number(info, "seed"), versions(), MemoryUsage.UNKNOWN);
+        MetricsTable table = new MetricsTable(spark, output);
+        table.write(row);
+        PrintWriter out = spec.commandLine().getOut();
+        out.printf("run %s epoch %d: val_accuracy %.4f val_loss %.4f auc %.4f on %d images -> %s%n", id, epoch,
+                eval.accuracy(), eval.meanLoss(), row.rocAuc(), eval.examples(), table.path());
+        out.flush();
+        return 0;
+    }
+
+    private static double number(Properties p, String key) {
+        try {
+            return Double.parseDouble(p.getProperty(key, "0"));
+        } catch (NumberFormatException e) {
+            return 0; // e.g. workers = auto
+        }
+    }
+
+    private static Map<String, String> versions() {
+        Map<String, String> v = new LinkedHashMap<>();
+        v.put("spark", org.apache.spark.package$.MODULE$.SPARK_VERSION());
+        v.put("dl4j", "1.0.0-M2.1");
+        v.put("java", System.getProperty("java.version"));
+        v.put("command", "evaluate");
+        return v;
+    }
+}
