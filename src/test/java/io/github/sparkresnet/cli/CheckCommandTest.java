@@ -33,7 +33,11 @@ class CheckCommandTest {
     }
 
     /** Epoch {@code epoch} of run "r" with {@code correct} of 4 test images classified right. */
-    private static EpochMetrics row(int epoch, int correct) {
+    static EpochMetrics row(int epoch, int correct) {
+        return row("r", epoch, correct);
+    }
+
+    static EpochMetrics row(String runId, int epoch, int correct) {
         float[][] labels = {{1, 0}, {0, 1}, {1, 0}, {0, 1}};
         float[][] predicted = new float[4][];
         for (int i = 0; i < 4; i++) {
@@ -47,7 +51,7 @@ class CheckCommandTest {
         e.eval(Nd4j.createFromArray(labels), Nd4j.createFromArray(predicted));
         roc.eval(Nd4j.createFromArray(labels), Nd4j.createFromArray(predicted));
         EvalResult eval = new EvalResult(e, roc, 0.5, 4, 0.1, List.of("airplane", "bird"));
-        return EpochMetrics.of("r", epoch, Instant.now(), Instant.now(), 0.4, eval, 8, 1.0, 1, 1e-3, 2, 4, 1, 42,
+        return EpochMetrics.of(runId, epoch, Instant.now(), Instant.now(), 0.4, eval, 8, 1.0, 1, 1e-3, 2, 4, 1, 42,
                 Map.of("spark", "test"), MemoryUsage.UNKNOWN);
     }
 
