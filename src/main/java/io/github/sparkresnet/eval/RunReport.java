@@ -96,6 +96,17 @@ public final class RunReport {
         }
         JFreeChart c = ChartFactory.createXYLineChart(chart.title(), "epoch", chart.yLabel(), data,
                 PlotOrientation.VERTICAL, true, false, false);
+        org.jfree.chart.plot.XYPlot plot = c.getXYPlot();
+        plot.setBackgroundPaint(java.awt.Color.WHITE);
+        plot.setDomainGridlinePaint(java.awt.Color.LIGHT_GRAY);
+        plot.setRangeGridlinePaint(java.awt.Color.LIGHT_GRAY);
+        ((org.jfree.chart.axis.NumberAxis) plot.getRangeAxis()).setAutoRangeIncludesZero(false); // show the differences
+        plot.getDomainAxis().setStandardTickUnits(org.jfree.chart.axis.NumberAxis.createIntegerTickUnits());
+        org.jfree.chart.renderer.xy.XYLineAndShapeRenderer lines = new org.jfree.chart.renderer.xy.XYLineAndShapeRenderer(true, true);
+        for (int i = 0; i < data.getSeriesCount(); i++) {
+            lines.setSeriesStroke(i, new java.awt.BasicStroke(2f));
+        }
+        plot.setRenderer(lines);
         ByteArrayOutputStream png = new ByteArrayOutputStream();
         ChartUtils.writeChartAsPNG(png, c, WIDTH, HEIGHT);
         return png.toByteArray();
