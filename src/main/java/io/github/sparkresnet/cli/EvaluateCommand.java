@@ -16,6 +16,7 @@ import io.github.sparkresnet.eval.MetricsTable;
 import io.github.sparkresnet.model.OneDnnHelpers;
 import io.github.sparkresnet.spark.Nd4jSetup;
 import io.github.sparkresnet.spark.SparkSessions;
+import io.github.sparkresnet.train.TrainingJob;
 
 import java.io.IOException;
 import java.io.InputStream;
@@ -33,7 +34,6 @@ import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.SparkSession;
 import org.deeplearning4j.nn.graph.ComputationGraph;
-import org.deeplearning4j.util.ModelSerializer;
 import org.nd4j.linalg.dataset.DataSet;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
@@ -98,12 +98,10 @@ final class EvaluateCommand implements Callable<Integer> {
         List<DataSet> batches = Minibatches.inOrder(test, batchSize, Normalization.HALF).collect();
         ComputationGraph net;
         try (InputStream in = fs.open(zip)) {
-            OneDnnHelpers.enable();
-            net = ModelSerializer.restoreComputationGraph(in, false);
+            net = OneDnnHelpers.restore(in, false);
         } catch (Exception e) {
             throw new BadInputException(zip + ": not a readable DL4J ComputationGraph model (" + e + ")", e);
         }
-        OneDnnHelpers.tune(net);
         Instant start = Instant.now();
         EvalResult eval = Evaluator.evaluate(net, batches, pair.names());
         EpochMetrics row = EpochMetrics.of(id, epoch, start, Instant.now(), Double.NaN, eval, 0, Double.NaN, 0,
@@ -126,11 +124,9 @@ final class EvaluateCommand implements Callable<Integer> {
         }
     }
 
+    /** Training's versions, plus which command wrote the row. */
     private static Map<String, String> versions() {
-        Map<String, String> v = new LinkedHashMap<>();
-        v.put("spark", org.apache.spark.package$.MODULE$.SPARK_VERSION());
-        v.put("dl4j", "1.0.0-M2.1");
-        v.put("java", System.getProperty("java.version"));
+        Map<String, String> v = new LinkedHashMap<>(TrainingJob.versions());
         v.put("command", "evaluate");
         return v;
     }

@@ -41,17 +41,12 @@ public final class Main implements Runnable {
         try {
             ConfigFileDefaults.install(cli, args);
         } catch (BadInputException e) {
-            cli.getErr().println("error: " + Redaction.hideCredentials(e.getMessage()));
-            cli.getErr().flush();
-            return EXIT_BAD_INPUT;
+            return fail(cli.getErr(), e.getMessage(), EXIT_BAD_INPUT);
         }
         // Usage errors read like every other bad input: one "error:" line, then where to look.
         cli.setParameterExceptionHandler((ex, badArgs) -> {
-            PrintWriter err = ex.getCommandLine().getErr();
-            err.println("error: " + Redaction.hideCredentials(ex.getMessage()));
-            err.println("Run '" + ex.getCommandLine().getCommandSpec().qualifiedName() + " --help' for the options.");
-            err.flush();
-            return EXIT_BAD_INPUT;
+            return fail(ex.getCommandLine().getErr(), ex.getMessage() + "\nRun '"
+                    + ex.getCommandLine().getCommandSpec().qualifiedName() + " --help' for the options.", EXIT_BAD_INPUT);
         });
         cli.setExitCodeExceptionMapper(t -> t instanceof CommandLine.ParameterException || BadInputException.findIn(t) != null
                 ? EXIT_BAD_INPUT : t instanceof TrainingDivergedException ? EXIT_DIVERGED : 1);
@@ -59,27 +54,28 @@ public final class Main implements Runnable {
             BadInputException bad = BadInputException.findIn(e);
             PrintWriter err = cmd.getErr();
             if (bad != null) {
-                err.println("error: " + Redaction.hideCredentials(bad.getMessage()));
-                err.flush();
-                return EXIT_BAD_INPUT;
+                return fail(err, bad.getMessage(), EXIT_BAD_INPUT);
             }
             String outOfMemory = outOfMemory(e);
             if (outOfMemory != null) {
-                err.println("error: out of memory (" + outOfMemory + "). The driver or an executor needs more: "
+                return fail(err, "out of memory (" + outOfMemory + "). The driver or an executor needs more: "
                         + "raise DRIVER_MEMORY_GB / OFFHEAP_GB (submit/run-local.sh) or --driver-memory, "
                         + "--executor-memory, --executor-offheap (submit/*.sh), or lower --batch-size-per-worker; "
-                        + "README: Memory. Completed epochs are checkpointed: continue with --resume.");
-                err.flush();
-                return 1;
+                        + "README: Memory. Completed epochs are checkpointed: continue with --resume.", 1);
             }
             if (e instanceof TrainingDivergedException) {
-                err.println("error: " + Redaction.hideCredentials(e.getMessage()));
-                err.flush();
-                return EXIT_DIVERGED;
+                return fail(err, e.getMessage(), EXIT_DIVERGED);
             }
             throw e;
         });
         return cli.execute(args);
+    }
+
+    /** Prints {@code error: MESSAGE} (credentials in paths hidden) and returns {@code exitCode}. */
+    private static int fail(PrintWriter err, String message, int exitCode) {
+        err.println("error: " + Redaction.hideCredentials(message));
+        err.flush();
+        return exitCode;
     }
 
     /**

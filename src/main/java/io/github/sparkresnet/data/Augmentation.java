@@ -25,10 +25,6 @@ public record Augmentation(int padding, boolean flip) implements Serializable {
         }
     }
 
-    public boolean isNone() {
-        return padding == 0 && !flip;
-    }
-
     /**
      * Writes the augmented, normalized image {@code image} (3072 CHW bytes) into {@code out} at
      * {@code offset}; {@code lut} maps bytes to normalized floats per channel, so the black border is

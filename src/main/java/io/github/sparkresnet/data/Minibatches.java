@@ -48,9 +48,6 @@ public final class Minibatches {
                 .withColumn(SHUFFLE_KEY, rand(seed))
                 .repartition(partitions, col(SHUFFLE_KEY))
                 .sortWithinPartitions(SHUFFLE_KEY);
-        if (augmentation.isNone()) {
-            return inOrder(permuted, batchSize, normalization);
-        }
         return permuted.select(col("image"), col(ClassPair.TARGET)).javaRDD()
                 .mapPartitionsWithIndex((index, rows) -> batches(rows, batchSize, normalization, augmentation,
                         new Random(seed * 1_000_003L + index)), true);

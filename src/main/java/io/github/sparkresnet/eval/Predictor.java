@@ -20,7 +20,6 @@ import org.apache.spark.sql.RowFactory;
 import org.apache.spark.sql.types.DataTypes;
 import org.apache.spark.sql.types.StructType;
 import org.deeplearning4j.nn.graph.ComputationGraph;
-import org.deeplearning4j.util.ModelSerializer;
 import org.nd4j.linalg.api.ndarray.INDArray;
 
 /**
@@ -100,10 +99,7 @@ public final class Predictor {
 
     private static ComputationGraph restore(byte[] model) {
         try {
-            OneDnnHelpers.enable();
-            ComputationGraph net = ModelSerializer.restoreComputationGraph(new ByteArrayInputStream(model), false);
-            OneDnnHelpers.tune(net);
-            return net;
+            return OneDnnHelpers.restore(new ByteArrayInputStream(model), false);
         } catch (IOException e) {
             throw new UncheckedIOException("restoring the broadcast model failed", e);
         }

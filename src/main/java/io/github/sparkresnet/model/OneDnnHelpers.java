@@ -1,10 +1,13 @@
 package io.github.sparkresnet.model;
 
+import java.io.IOException;
+import java.io.InputStream;
 import java.lang.reflect.Field;
 import org.deeplearning4j.nn.graph.ComputationGraph;
 import org.deeplearning4j.nn.layers.convolution.ConvolutionHelper;
 import org.deeplearning4j.nn.layers.convolution.ConvolutionLayer;
 import org.deeplearning4j.nn.layers.mkldnn.BaseMKLDNNHelper;
+import org.deeplearning4j.util.ModelSerializer;
 import org.nd4j.linalg.factory.Nd4j;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -94,6 +97,17 @@ public final class OneDnnHelpers {
             throw new IllegalStateException("DL4J's ConvolutionLayer has no 'helper' field any more: remove "
                     + "OneDnnHelpers.tune on this DL4J version", e);
         }
+    }
+
+    /**
+     * Restores a saved graph with the fast path on: helpers enabled before DL4J creates the layers
+     * (it decides then), and {@link #tune} applied after.
+     */
+    public static ComputationGraph restore(InputStream zip, boolean withUpdater) throws IOException {
+        enable();
+        ComputationGraph net = ModelSerializer.restoreComputationGraph(zip, withUpdater);
+        tune(net);
+        return net;
     }
 
     /** True when this JVM will give new layers oneDNN helpers. */

@@ -189,13 +189,11 @@ public final class Checkpoints {
         }
         ComputationGraph net;
         try (InputStream in = fs.open(zip)) {
-            OneDnnHelpers.enable();
-            net = ModelSerializer.restoreComputationGraph(in, true);
+            net = OneDnnHelpers.restore(in, true);
         } catch (Exception e) {
             throw new BadInputException(zip + ": not a readable DL4J ComputationGraph checkpoint (" + e + ")", e);
         }
         requireUsable(net, zip);
-        OneDnnHelpers.tune(net);
         return new Restored(epoch, net, info);
     }
 

@@ -295,8 +295,8 @@ public final class TrainingJob {
         return p;
     }
 
-    /** Library versions that shape results, stored with every metrics row. */
-    static Map<String, String> versions() {
+    /** Library versions that shape results, stored with every metrics row (evaluate's too). */
+    public static Map<String, String> versions() {
         Map<String, String> v = new LinkedHashMap<>();
         String own = TrainingJob.class.getPackage().getImplementationVersion();
         v.put("spark_resnet", own == null ? "dev" : own);

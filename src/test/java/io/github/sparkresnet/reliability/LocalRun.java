@@ -1,5 +1,6 @@
 package io.github.sparkresnet.reliability;
 
+import io.github.sparkresnet.eval.MetricsTable;
 import io.github.sparkresnet.spark.TestSpark;
 import io.github.sparkresnet.submit.ScriptRun;
 
@@ -37,7 +38,6 @@ final class LocalRun {
 
     /** The run's metrics rows, by epoch. */
     static List<Row> rows(Path out, String runId) {
-        return TestSpark.get().read().option("mergeSchema", "true").parquet(out.resolve("metrics").toString())
-                .filter("run_id = '" + runId + "'").orderBy("epoch").collectAsList();
+        return new MetricsTable(TestSpark.get(), out.toString()).rows(runId);
     }
 }
