@@ -18,8 +18,15 @@ import org.nd4j.linalg.dataset.api.MultiDataSet;
  * through Spark accumulators, so the driver knows the epoch's mean training loss, progress and the
  * executors' peak memory. Accumulators updated inside dl4j-spark's actions count each task once, even
  * when Spark re-runs a task.
+ *
+ * <p>The loss recorded is the data loss. DL4J's score adds the regularization penalty (for weight
+ * decay 0.5 * wd * |w|^2, hundreds at --weight-decay 0.05, measured), which would bury the loss; it is
+ * taken off as computed with the parameters the score saw, those before the update.
  */
 final class WorkerHook implements TrainingHook {
+    /** The penalty before this thread's current update: pre- and postUpdate run on the worker's thread. */
+    private static final ThreadLocal<Double> PENALTY_BEFORE_UPDATE = ThreadLocal.withInitial(() -> 0.0);
+
     private final DoubleAccumulator lossSum;
     private final LongAccumulator examples;
     private final MaxAccumulator residentBytes;
@@ -36,6 +43,7 @@ final class WorkerHook implements TrainingHook {
     @Override
     public void preUpdate(DataSet minibatch, Model model) {
         tune(model);
+        rememberPenalty(model);
     }
 
     @Override
@@ -46,6 +54,7 @@ final class WorkerHook implements TrainingHook {
     @Override
     public void preUpdate(MultiDataSet minibatch, Model model) {
         tune(model);
+        rememberPenalty(model);
     }
 
     @Override
@@ -59,8 +68,12 @@ final class WorkerHook implements TrainingHook {
         }
     }
 
+    private static void rememberPenalty(Model model) {
+        PENALTY_BEFORE_UPDATE.set(model instanceof ComputationGraph graph ? graph.calcRegularizationScore(true) : 0.0);
+    }
+
     private void record(Model model, long examplesInMinibatch) {
-        lossSum.add(model.score() * examplesInMinibatch);
+        lossSum.add((model.score() - PENALTY_BEFORE_UPDATE.get()) * examplesInMinibatch);
         examples.add(examplesInMinibatch);
         // after the fit, when the minibatch's activations and gradients are still held: the peak
         ProcessMemory memory = ProcessMemory.now();
