@@ -43,13 +43,7 @@ public final class MetricsTable {
             spark.createDataFrame(List.of(m.toRow()), EpochMetrics.SCHEMA).coalesce(1)
                     .write().mode(SaveMode.ErrorIfExists).parquet(staging.toString());
             fs.mkdirs(target.getParent());
-            Path previous = null;
-            if (fs.exists(target)) {
-                previous = new Path(staging(m.runId()), "replaced-" + UUID.randomUUID());
-                rename(fs, target, previous);
-            }
-            rename(fs, staging, target);
-            if (previous != null) {
+            if (DirectorySwap.replace(fs, staging, target, new Path(staging(m.runId()), "replaced-" + UUID.randomUUID()))) {
                 LOG.info("replaced the metrics row of run {} epoch {}", m.runId(), m.epoch());
             }
             fs.delete(staging(m.runId()), true); // the replaced row, if any; one driver per run writes here
@@ -92,11 +86,5 @@ public final class MetricsTable {
         }
         return spark.read().option("basePath", root.toString()).option("mergeSchema", "true").parquet(run.toString())
                 .orderBy("epoch").collectAsList();
-    }
-
-    private static void rename(FileSystem fs, Path from, Path to) throws IOException {
-        if (!fs.rename(from, to)) {
-            throw new IOException("could not rename " + from + " to " + to);
-        }
     }
 }

@@ -1,0 +1,35 @@
+package io.github.sparkresnet.eval;
+
+import java.io.IOException;
+import org.apache.hadoop.fs.FileSystem;
+import org.apache.hadoop.fs.Path;
+
+/**
+ * Puts a fully written directory in place of another with renames only, so a reader sees the old
+ * contents or the new, never a half-written mix: the old directory is moved aside first, then the
+ * new one renamed in. Renames are atomic on HDFS and local disks; on object stores such as S3 they
+ * are copies (README "Resume and re-runs").
+ */
+public final class DirectorySwap {
+    private DirectorySwap() {
+    }
+
+    /**
+     * Moves {@code written} to {@code target}; a previous {@code target} goes to {@code aside}, which
+     * the caller deletes once nothing needs it. Returns whether there was a previous one.
+     */
+    public static boolean replace(FileSystem fs, Path written, Path target, Path aside) throws IOException {
+        boolean replaced = fs.exists(target);
+        if (replaced) {
+            rename(fs, target, aside);
+        }
+        rename(fs, written, target);
+        return replaced;
+    }
+
+    private static void rename(FileSystem fs, Path from, Path to) throws IOException {
+        if (!fs.rename(from, to)) {
+            throw new IOException("could not rename " + from + " to " + to);
+        }
+    }
+}
