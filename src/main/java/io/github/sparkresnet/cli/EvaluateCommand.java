@@ -13,13 +13,11 @@ import io.github.sparkresnet.eval.EvalResult;
 import io.github.sparkresnet.eval.Evaluator;
 import io.github.sparkresnet.eval.MemoryUsage;
 import io.github.sparkresnet.eval.MetricsTable;
-import io.github.sparkresnet.model.OneDnnHelpers;
 import io.github.sparkresnet.spark.Nd4jSetup;
 import io.github.sparkresnet.spark.SparkSessions;
 import io.github.sparkresnet.train.TrainingJob;
 
 import java.io.IOException;
-import java.io.InputStream;
 import java.io.PrintWriter;
 import java.time.Instant;
 import java.util.LinkedHashMap;
@@ -85,23 +83,18 @@ final class EvaluateCommand implements Callable<Integer> {
         Configuration hadoop = spark.sparkContext().hadoopConfiguration();
         Path zip = new Path(model);
         FileSystem fs = zip.getFileSystem(hadoop);
-        Properties info = ModelDescription.read(fs, zip, "--model " + model);
+        Properties info = SavedModel.description(fs, zip, "--model " + model);
         String id = runId != null ? runId : info.getProperty("run_id", "model") + "-eval";
         int epoch = Integer.parseInt(info.getProperty("epoch", "1"));
 
         CifarSource source = CifarSource.resolve(data, hadoop);
-        ClassPair pair = ClassPair.parse(ModelDescription.classes(info, zip), source.classNames());
+        ClassPair pair = ClassPair.parse(SavedModel.classes(info, zip), source.classNames());
         Dataset<Row> test = pair.select(CifarReader.read(spark, source)).filter(col("split").equalTo("test"));
         if (limitTest > 0) {
             test = test.orderBy("source_file", "record_index").limit(limitTest);
         }
         List<DataSet> batches = Minibatches.inOrder(test, batchSize, Normalization.HALF).collect();
-        ComputationGraph net;
-        try (InputStream in = fs.open(zip)) {
-            net = OneDnnHelpers.restore(in, false);
-        } catch (Exception e) {
-            throw new BadInputException(zip + ": not a readable DL4J ComputationGraph model (" + e + ")", e);
-        }
+        ComputationGraph net = SavedModel.load(SavedModel.bytes(fs, zip), zip);
         Instant start = Instant.now();
         EvalResult eval = Evaluator.evaluate(net, batches, pair.names());
         EpochMetrics row = EpochMetrics.of(id, epoch, start, Instant.now(), Double.NaN, eval, 0, Double.NaN, 0,

@@ -8,12 +8,12 @@ import io.github.sparkresnet.BadInputException;
 import io.github.sparkresnet.data.CifarReader;
 import io.github.sparkresnet.data.CifarSource;
 import io.github.sparkresnet.data.ClassPair;
+import io.github.sparkresnet.eval.DirectorySwap;
 import io.github.sparkresnet.eval.Predictor;
 import io.github.sparkresnet.spark.Nd4jSetup;
 import io.github.sparkresnet.spark.SparkSessions;
 
 import java.io.IOException;
-import java.io.InputStream;
 import java.io.PrintWriter;
 import java.util.UUID;
 import java.util.concurrent.Callable;
@@ -79,7 +79,9 @@ final class PredictCommand implements Callable<Integer> {
         Configuration hadoop = spark.sparkContext().hadoopConfiguration();
         Path modelPath = new Path(model);
         FileSystem fs = modelPath.getFileSystem(hadoop);
-        String classes = ModelDescription.classes(ModelDescription.read(fs, modelPath, "--model " + model), modelPath);
+        String classes = SavedModel.classes(SavedModel.description(fs, modelPath, "--model " + model), modelPath);
+        byte[] bytes = SavedModel.bytes(fs, modelPath);
+        SavedModel.load(bytes, modelPath); // a bad model fails here, clearly, not in every task
         CifarSource source = CifarSource.resolve(data, hadoop);
         ClassPair pair = ClassPair.parse(classes, source.classNames());
         Dataset<Row> all = CifarReader.read(spark, source);
@@ -88,10 +90,6 @@ final class PredictCommand implements Callable<Integer> {
                 when(col("label").equalTo(pair.firstLabel()), lit(0))
                         .when(col("label").equalTo(pair.secondLabel()), lit(1)))
                 : pair.select(rows);
-        byte[] bytes;
-        try (InputStream in = fs.open(modelPath)) {
-            bytes = in.readAllBytes();
-        }
         Dataset<Row> predictions = Predictor.predict(rows, bytes, pair.names(), batchSize).drop("image");
         long n = writeAtomically(predictions, new Path(output), hadoop);
         PrintWriter out = spec.commandLine().getOut();
@@ -106,13 +104,9 @@ final class PredictCommand implements Callable<Integer> {
         Path staging = new Path(target.getParent(), "_" + target.getName() + "-" + UUID.randomUUID());
         predictions.write().parquet(staging.toString());
         Path old = new Path(target.getParent(), "_" + target.getName() + "-old-" + UUID.randomUUID());
-        if (fs.exists(target) && !fs.rename(target, old)) {
-            throw new IOException("could not move the previous " + target + " aside");
+        if (DirectorySwap.replace(fs, staging, target, old)) {
+            fs.delete(old, true);
         }
-        if (!fs.rename(staging, target)) {
-            throw new IOException("could not rename " + staging + " to " + target);
-        }
-        fs.delete(old, true);
         return predictions.sparkSession().read().parquet(target.toString()).count();
     }
 }

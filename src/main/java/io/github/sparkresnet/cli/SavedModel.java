@@ -1,19 +1,26 @@
 package io.github.sparkresnet.cli;
 
 import io.github.sparkresnet.BadInputException;
+import io.github.sparkresnet.model.OneDnnHelpers;
 
+import java.io.ByteArrayInputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.util.Properties;
 import org.apache.hadoop.fs.FileSystem;
 import org.apache.hadoop.fs.Path;
+import org.deeplearning4j.nn.graph.ComputationGraph;
 
-/** The {@code .properties} description train writes next to every model and checkpoint zip. */
-final class ModelDescription {
-    private ModelDescription() {
+/**
+ * A model or checkpoint zip that train wrote, as evaluate and predict take it: the zip's bytes, and
+ * the {@code .properties} description train writes next to it (classes, run, epoch, settings).
+ */
+final class SavedModel {
+    private SavedModel() {
     }
 
-    static Properties read(FileSystem fs, Path zip, String option) throws IOException {
+    /** The description next to {@code zip}; {@code option} names the user's option in errors. */
+    static Properties description(FileSystem fs, Path zip, String option) throws IOException {
         if (!fs.isFile(zip)) {
             throw new BadInputException(option + ": no such file; expected a model zip written by train");
         }
@@ -34,5 +41,20 @@ final class ModelDescription {
             throw new BadInputException(zip + ": its description has no 'classes' entry; expected one written by train");
         }
         return classes;
+    }
+
+    static byte[] bytes(FileSystem fs, Path zip) throws IOException {
+        try (InputStream in = fs.open(zip)) {
+            return in.readAllBytes();
+        }
+    }
+
+    /** The network in {@code bytes} (read from {@code zip}), without its updater; a clear error if it is none. */
+    static ComputationGraph load(byte[] bytes, Path zip) {
+        try {
+            return OneDnnHelpers.restore(new ByteArrayInputStream(bytes), false);
+        } catch (Exception e) {
+            throw new BadInputException(zip + ": not a readable DL4J ComputationGraph model (" + e + ")", e);
+        }
     }
 }

@@ -144,6 +144,13 @@ class BadInputCatalogueTest {
                     checkpoint(out, "r", Map.of("classes", "airplane,bird"), Checkpoints.serialize(net));
                     return args(data, out, "--run-id", "r", "--resume");
                 }, List.of("checkpoints/r/epoch-0001.zip: parameters contain NaN or infinite values")),
+                new Case("corrupt model for predict", (data, out) -> {
+                    Path dir = Files.createDirectories(data.resolveSibling("saved"));
+                    Files.write(dir.resolve("model.zip"), SyntheticCifar.noise(4096, 6));
+                    Files.writeString(dir.resolve("model.properties"), "classes=airplane,bird\n");
+                    return List.of("predict", "--model", dir.resolve("model.zip").toString(), "--data", data.toString(),
+                            "--output", out.resolve("predictions").toString(), "--master", "local[1]");
+                }, List.of("model.zip: not a readable DL4J ComputationGraph model")),
                 new Case("resume with other classes", (data, out) -> {
                     checkpoint(out, "r", Map.of("classes", "cat,dog"), SyntheticCifar.noise(10, 4));
                     return args(data, out, "--run-id", "r", "--resume");
