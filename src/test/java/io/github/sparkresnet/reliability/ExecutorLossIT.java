@@ -10,7 +10,6 @@ import io.github.sparkresnet.submit.StandaloneCluster;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
-import java.util.Map;
 import org.apache.spark.sql.Row;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -29,13 +28,10 @@ class ExecutorLossIT {
         String data = RealCifar.dir().toString();
         Path out = dir.resolve("out");
         try (StandaloneCluster cluster = StandaloneCluster.start(dir.resolve("cluster"), 2, 1, "3g")) {
-            ScriptRun.Running run = ScriptRun.start(Map.of("SPARK_LOCAL_IP", "127.0.0.1"), "submit/standalone.sh",
-                    "--master", cluster.masterUrl(), "--executors", "2", "--executor-cores", "1",
-                    "--executor-memory", "1500m", "--executor-offheap", "3g", "--driver-memory", "2g",
-                    "--conf", "spark.driver.host=127.0.0.1",
-                    "train", "--data", data, "--output", out.toString(), "--run-id", "lost", "--epochs", "2",
+            ScriptRun.Running run = ScriptRun.start(StandaloneCluster.SUBMIT_ENV, "submit/standalone.sh",
+                    cluster.submitArgs(2, "train", "--data", data, "--output", out.toString(), "--run-id", "lost", "--epochs", "2",
                     "--limit-train", "384", "--limit-test", "100", "--batch-size-per-worker", "32",
-                    "--averaging-frequency", "2", "--progress-seconds", "2");
+                    "--averaging-frequency", "2", "--progress-seconds", "2"));
             // the first progress line comes after round 1 of 3: kill during round 2
             run.awaitOutput(o -> o.contains("epoch 1/2: ") && o.contains(" images ("), Duration.ofMinutes(8),
                     "progress in epoch 1");

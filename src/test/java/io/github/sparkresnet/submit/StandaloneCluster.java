@@ -63,6 +63,22 @@ public final class StandaloneCluster implements AutoCloseable {
         return "spark://127.0.0.1:" + masterPort;
     }
 
+    /** The environment submit/standalone.sh needs here: the driver on 127.0.0.1, as the cluster. */
+    public static final Map<String, String> SUBMIT_ENV = Map.of("SPARK_LOCAL_IP", "127.0.0.1");
+
+    /**
+     * submit/standalone.sh's arguments for a run on this cluster with {@code executors} one-core
+     * executors, memory sized for the small test runs, followed by the job's own arguments.
+     */
+    public String[] submitArgs(int executors, String... job) {
+        List<String> args = new java.util.ArrayList<>(List.of("--master", masterUrl(),
+                "--executors", Integer.toString(executors), "--executor-cores", "1",
+                "--executor-memory", "1500m", "--executor-offheap", "3g", "--driver-memory", "2g",
+                "--conf", "spark.driver.host=127.0.0.1"));
+        args.addAll(List.of(job));
+        return args.toArray(new String[0]);
+    }
+
     /** Executor logs (stderr) of every application the Workers ran, for assertions and post-mortems. */
     public List<Path> executorLogs() throws IOException {
         try (Stream<Path> files = Files.walk(dir)) {

@@ -9,7 +9,6 @@ import io.github.sparkresnet.spark.TestSpark;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
-import java.util.Map;
 import org.apache.spark.sql.Row;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -28,13 +27,10 @@ class StandaloneClusterIT {
         String data = RealCifar.dir().toString();
         Path out = dir.resolve("out");
         try (StandaloneCluster cluster = StandaloneCluster.start(dir.resolve("cluster"), 2, 1, "3g")) {
-            ScriptRun run = ScriptRun.run(Map.of("SPARK_LOCAL_IP", "127.0.0.1"), 15, "submit/standalone.sh",
-                    "--master", cluster.masterUrl(), "--executors", "2", "--executor-cores", "1",
-                    "--executor-memory", "1500m", "--executor-offheap", "3g", "--driver-memory", "2g",
-                    "--conf", "spark.driver.host=127.0.0.1",
-                    "train", "--data", data, "--output", out.toString(), "--run-id", "cluster", "--epochs", "2",
+            ScriptRun run = ScriptRun.run(StandaloneCluster.SUBMIT_ENV, 15, "submit/standalone.sh",
+                    cluster.submitArgs(2, "train", "--data", data, "--output", out.toString(), "--run-id", "cluster", "--epochs", "2",
                     "--limit-train", "256", "--limit-test", "100", "--batch-size-per-worker", "32",
-                    "--averaging-frequency", "2", "--progress-seconds", "5");
+                    "--averaging-frequency", "2", "--progress-seconds", "5"));
             assertEquals(0, run.exitCode(), run.output());
             assertTrue(run.output().contains("run cluster done"), run.output());
 
