@@ -162,8 +162,6 @@ run_submit() {
       -cp "$(cat "$root/target/spark-classpath.txt")" org.apache.spark.deploy.SparkSubmit)
   fi
   cmd+=("${SUBMIT[@]}" "$JOB_JAR" "${JOB_ARGS[@]}")
-  # a client-mode driver runs in this process's environment (executors: conf/spark-defaults.conf)
-  export MALLOC_ARENA_MAX="${MALLOC_ARENA_MAX:-2}"
   if $PRINT_ONLY; then
     printf '%q ' "${cmd[@]}"
     echo

@@ -33,8 +33,6 @@ heap="${DRIVER_MEMORY_GB:-6}"
 offheap="${OFFHEAP_GB:-10}"
 extra=()
 [ -n "${SPARK_MASTER:-}" ] && extra+=(-Dspark.master="$SPARK_MASTER")
-# At most 2 glibc malloc arenas: native memory then stays flat over a long run (conf/spark-defaults.conf).
-export MALLOC_ARENA_MAX="${MALLOC_ARENA_MAX:-2}"
 # ND4J keeps tensors off-heap: cap it, and cap the whole process (heap + off-heap + 2 GB headroom).
 # shellcheck disable=SC2086
 exec java "${java17[@]}" \

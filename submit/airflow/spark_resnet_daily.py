@@ -55,10 +55,6 @@ SPARK_CONF = {
     + " -Dorg.bytedeco.javacpp.maxbytes=4g -Dorg.bytedeco.javacpp.maxphysicalbytes=11g",
     "spark.executor.extraJavaOptions": JAVA17
     + " -Dorg.bytedeco.javacpp.maxbytes=6g -Dorg.bytedeco.javacpp.maxphysicalbytes=11g",
-    # at most 2 glibc malloc arenas: native memory stays flat over long runs
-    "spark.executorEnv.MALLOC_ARENA_MAX": "2",
-    "spark.yarn.appMasterEnv.MALLOC_ARENA_MAX": "2",
-    "spark.kubernetes.driverEnv.MALLOC_ARENA_MAX": "2",
     "spark.driver.memoryOverhead": "6g",
     "spark.executor.memoryOverhead": "8g",
 }
