@@ -66,6 +66,16 @@ public final class SparkSessions {
         conf.setIfMissing("spark.kryoserializer.buffer.max", "1g");
         // Training tasks are CPU-bound and data is tiny: never wait for locality.
         conf.setIfMissing("spark.locality.wait", "0s");
+        // Each worker's round result (parameters and Adam state, ~256 MB) is over the 128 MB that a
+        // task may send back with its status, so Spark stores it as a block that the driver fetches
+        // through its network layer and, past 200 MB, through a temporary file that Spark deletes once
+        // the file's buffer is garbage: under GC pressure that happened before the file was read
+        // (FileNotFoundException .../temp_local_..., README "Memory"). In local mode the status never
+        // leaves the JVM, so results up to 512 MB go with it: no block, no copy, no file.
+        if (conf.get("spark.master", "").startsWith("local")) {
+            conf.setIfMissing("spark.rpc.message.maxSize", "512");
+            conf.setIfMissing("spark.task.maxDirectResultSize", "512m");
+        }
         // ND4J set-up (oneDNN helpers, start-up log) in the driver and every executor.
         String plugins = conf.get("spark.plugins", "");
         if (!plugins.contains(Nd4jSparkPlugin.class.getName())) {

@@ -1,0 +1,52 @@
+package io.github.sparkresnet.spark;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import org.apache.spark.SparkConf;
+import org.apache.spark.network.util.JavaUtils;
+import org.junit.jupiter.api.Test;
+
+/** What every run gets from {@link SparkSessions#applyRequired}, and that a cluster's settings win. */
+class SparkSessionsTest {
+
+    /**
+     * One worker's round result for the 2-class ResNet34, in float32: all parameters (trainable plus BN
+     * statistics) and Adam's two moments of the trainable ones (about 256 MB).
+     */
+    private static final long ROUND_RESULT_BYTES = ((21_285_698 + 17_024) + 2L * 21_285_698) * Float.BYTES;
+
+    @Test
+    void inLocalModeRoundResultsGoBackWithTheTaskStatus() {
+        SparkConf conf = SparkSessions.applyRequired(new SparkConf(false).setMaster("local[2]"));
+        // Spark's Executor sends a result directly when it is under both of these; otherwise it stores
+        // it as a block for the driver to fetch (README "Memory").
+        long direct = JavaUtils.byteStringAsBytes(conf.get("spark.task.maxDirectResultSize"));
+        long rpc = conf.getLong("spark.rpc.message.maxSize", 0) << 20;
+        assertTrue(Math.min(direct, rpc) > ROUND_RESULT_BYTES,
+                "direct results up to " + Math.min(direct, rpc) + " bytes; a round result is " + ROUND_RESULT_BYTES);
+        assertEquals("0s", conf.get("spark.locality.wait"));
+        assertEquals(Nd4jKryoRegistrator.class.getName(), conf.get("spark.kryo.registrator"));
+    }
+
+    @Test
+    void onAClusterResultSizesAreLeftToSpark() {
+        SparkConf conf = SparkSessions.applyRequired(new SparkConf(false).setMaster("spark://127.0.0.1:7077"));
+        assertFalse(conf.contains("spark.task.maxDirectResultSize"));
+        assertFalse(conf.contains("spark.rpc.message.maxSize"));
+    }
+
+    @Test
+    void settingsAlreadyGivenWinAndThePluginIsAddedOnce() {
+        SparkConf conf = new SparkConf(false).setMaster("local[2]")
+                .set("spark.task.maxDirectResultSize", "300m")
+                .set("spark.locality.wait", "3s")
+                .set("spark.plugins", "com.example.Other");
+        SparkSessions.applyRequired(conf);
+        SparkSessions.applyRequired(conf);
+        assertEquals("300m", conf.get("spark.task.maxDirectResultSize"));
+        assertEquals("3s", conf.get("spark.locality.wait"));
+        assertEquals("com.example.Other," + Nd4jSparkPlugin.class.getName(), conf.get("spark.plugins"));
+    }
+}
