@@ -9,6 +9,7 @@ import io.github.sparkresnet.submit.ScriptRun;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.Collections;
 import java.util.List;
 import java.util.Map;
 import java.util.stream.Collectors;
@@ -62,11 +63,13 @@ class LongRunMemoryIT {
                 assertTrue(max <= mid * (1 + TOLERANCE) && min >= mid * (1 - TOLERANCE), String.format(
                         "%s of epochs 2-10 spans %.3fx-%.3fx of its midpoint:%n%s", column, min / mid, max / mid, table));
             } else {
-                // peaks swing with GC timing; a leak shows as a trend: epochs 8-10 against 2-4
-                double early = (perEpoch.get(1) + perEpoch.get(2) + perEpoch.get(3)) / 3.0;
-                double late = (perEpoch.get(7) + perEpoch.get(8) + perEpoch.get(9)) / 3.0;
+                // A peak is whatever was alive when the highest sample was taken, so single epochs jump
+                // between two levels with GC timing (measured: 2516, 1766, 1842 MB in epochs 2-4). A leak
+                // lifts the highest peak over time: the highest of epochs 8-10 against the highest of 2-4.
+                double early = Collections.max(perEpoch.subList(1, 4));
+                double late = Collections.max(perEpoch.subList(7, 10));
                 assertTrue(late <= early * (1 + TOLERANCE), String.format(
-                        "%s peaks grew %.3fx from epochs 2-4 to 8-10:%n%s", column, late / early, table));
+                        "%s: highest peak of epochs 8-10 is %.3fx that of epochs 2-4:%n%s", column, late / early, table));
             }
         }
         try (var files = Files.list(out.resolve("checkpoints/long"))) {
