@@ -54,6 +54,8 @@ public record EpochMetrics(String runId, int epoch, Instant start, Instant end, 
         field("driver_offheap_bytes", DataTypes.LongType),
         field("executor_rss_bytes", DataTypes.LongType),
         field("executor_offheap_bytes", DataTypes.LongType),
+        field("executor_rss_retained_bytes", DataTypes.LongType),
+        field("executor_offheap_retained_bytes", DataTypes.LongType),
     });
 
     private static StructField field(String name, DataType type) {
@@ -91,7 +93,7 @@ public record EpochMetrics(String runId, int epoch, Instant start, Instant end, 
                 confusionRows, trainImages, valImages, epochSeconds, trainSeconds, evalSeconds, trainImgPerS,
                 averagingRounds, learningRate, workers, batchSizePerWorker, averagingFrequency, seed,
                 versions, memory.driverResidentBytes(), memory.driverOffHeapBytes(), memory.executorResidentBytes(),
-                memory.executorOffHeapBytes());
+                memory.executorOffHeapBytes(), memory.executorResidentRetainedBytes(), memory.executorOffHeapRetainedBytes());
     }
 
     private static Double[] boxed(double[] a) {
@@ -114,11 +116,12 @@ public record EpochMetrics(String runId, int epoch, Instant start, Instant end, 
     public String summary(int epochs) {
         return String.format("epoch %d/%d: train_loss=%.4f val_loss=%.4f val_accuracy=%.4f auc=%.4f f1=[%s] "
                         + "| %d images in %.1f s = %.1f img/s, %d averaging rounds, eval %.1f s | driver RSS %s, "
-                        + "executor RSS %s",
+                        + "executor RSS %s retained, %s peak",
                 epoch, epochs, trainLoss, valLoss, valAccuracy, rocAuc,
                 String.format("%.3f, %.3f", f1[0], f1.length > 1 ? f1[1] : Double.NaN),
                 trainImages, trainSeconds, trainImgPerS, averagingRounds, evalSeconds,
-                megabytes(memory.driverResidentBytes()), megabytes(memory.executorResidentBytes()));
+                megabytes(memory.driverResidentBytes()), megabytes(memory.executorResidentRetainedBytes()),
+                megabytes(memory.executorResidentBytes()));
     }
 
     private static String megabytes(long bytes) {

@@ -16,7 +16,6 @@ import io.github.sparkresnet.eval.MemoryUsage;
 import io.github.sparkresnet.eval.MetricsTable;
 import io.github.sparkresnet.model.ResNet34;
 import io.github.sparkresnet.model.ResNetConfig;
-import io.github.sparkresnet.spark.MaxAccumulator;
 import io.github.sparkresnet.spark.ProcessMemory;
 import io.github.sparkresnet.spark.SparkSessions;
 
@@ -149,10 +148,7 @@ public final class TrainingJob {
         List<DataSet> testBatches = Minibatches.inOrder(plan.test(), config.evalBatchSize(), Normalization.HALF).collect();
         DoubleAccumulator lossSum = jsc.sc().doubleAccumulator("train loss sum");
         LongAccumulator examples = jsc.sc().longAccumulator("train examples");
-        MaxAccumulator executorResident = new MaxAccumulator();
-        MaxAccumulator executorOffHeap = new MaxAccumulator();
-        jsc.sc().register(executorResident, "executor resident bytes (max)");
-        jsc.sc().register(executorOffHeap, "executor off-heap bytes (max)");
+        ExecutorMemory executorMemory = new ExecutorMemory().register(jsc.sc());
         ParameterAveragingTrainingMaster master = new ParameterAveragingTrainingMaster.Builder(plan.workers(),
                 config.batchSizePerWorker())
                 .batchSizePerWorker(config.batchSizePerWorker())
@@ -164,7 +160,7 @@ public final class TrainingJob {
                 .storageLevel(StorageLevel.fromString(config.storageLevel()))
                 .saveUpdater(true)
                 .rngSeed(config.seed())
-                .trainingHooks(new WorkerHook(lossSum, examples, executorResident, executorOffHeap))
+                .trainingHooks(new WorkerHook(lossSum, examples, executorMemory))
                 .collectTrainingStats(collectStats())
                 .build();
         SparkComputationGraph sparkNet = new SparkComputationGraph(jsc, net, master);
@@ -179,8 +175,7 @@ public final class TrainingJob {
             Instant start = Instant.now();
             lossSum.reset();
             examples.reset();
-            executorResident.reset();
-            executorOffHeap.reset();
+            executorMemory.reset();
             // Full minibatches in one shuffled sequence (one partition: a pair is <= 12,000 images),
             // then cut into rounds that dl4j-spark fits without dropping any (see Rounds).
             JavaRDD<DataSet> batches = Minibatches.shuffled(plan.train(), config.batchSizePerWorker(), 1,
@@ -211,10 +206,9 @@ public final class TrainingJob {
             // the evaluator clips probabilities, so NaN parameters could still give a finite val_loss
             requireFinite("sum of the parameters", net.params().sumNumber().doubleValue(), epoch,
                     "after averaging", checkpoints);
+            executorMemory.measureRetained(jsc, plan.workers());
             EvalResult eval = Evaluator.evaluate(net, testBatches, classNames);
-            ProcessMemory driver = ProcessMemory.retained();
-            MemoryUsage memory = new MemoryUsage(driver.residentBytes(), driver.offHeapBytes(),
-                    executorResident.value(), executorOffHeap.value());
+            MemoryUsage memory = executorMemory.usage(ProcessMemory.retained());
             EpochMetrics row = EpochMetrics.of(config.runId(), epoch, start, Instant.now(), trainLoss, eval, seen,
                     trainSeconds, plan.roundsPerEpoch(config), schedule.at(epoch - 1), plan.workers(),
                     config.batchSizePerWorker(), config.averagingFrequency(), config.seed(), versions(), memory);

@@ -1,7 +1,6 @@
 package io.github.sparkresnet.train;
 
 import io.github.sparkresnet.model.OneDnnHelpers;
-import io.github.sparkresnet.spark.MaxAccumulator;
 import io.github.sparkresnet.spark.ProcessMemory;
 
 import org.apache.spark.util.DoubleAccumulator;
@@ -16,7 +15,7 @@ import org.nd4j.linalg.dataset.api.MultiDataSet;
  * Runs on the workers around every minibatch fit: applies {@link OneDnnHelpers#tune} to the network
  * dl4j-spark built there, and reports each minibatch's loss and size, and the executor's memory,
  * through Spark accumulators, so the driver knows the epoch's mean training loss, progress and the
- * executors' peak memory. Accumulators updated inside dl4j-spark's actions count each task once, even
+ * executors' memory ({@link ExecutorMemory}). Accumulators updated inside dl4j-spark's actions count each task once, even
  * when Spark re-runs a task.
  *
  * <p>The loss recorded is the data loss. DL4J's score adds the regularization penalty (for weight
@@ -29,15 +28,12 @@ final class WorkerHook implements TrainingHook {
 
     private final DoubleAccumulator lossSum;
     private final LongAccumulator examples;
-    private final MaxAccumulator residentBytes;
-    private final MaxAccumulator offHeapBytes;
+    private final ExecutorMemory memory;
 
-    WorkerHook(DoubleAccumulator lossSum, LongAccumulator examples, MaxAccumulator residentBytes,
-               MaxAccumulator offHeapBytes) {
+    WorkerHook(DoubleAccumulator lossSum, LongAccumulator examples, ExecutorMemory memory) {
         this.lossSum = lossSum;
         this.examples = examples;
-        this.residentBytes = residentBytes;
-        this.offHeapBytes = offHeapBytes;
+        this.memory = memory;
     }
 
     @Override
@@ -75,9 +71,7 @@ final class WorkerHook implements TrainingHook {
     private void record(Model model, long examplesInMinibatch) {
         lossSum.add((model.score() - PENALTY_BEFORE_UPDATE.get()) * examplesInMinibatch);
         examples.add(examplesInMinibatch);
-        // after the fit, when the minibatch's activations and gradients are still held: the peak
-        ProcessMemory memory = ProcessMemory.now();
-        residentBytes.add(memory.residentBytes());
-        offHeapBytes.add(memory.offHeapBytes());
+        // after the fit, when the minibatch's activations and gradients are still held
+        memory.recordPeak(ProcessMemory.now());
     }
 }

@@ -3,7 +3,8 @@ package io.github.sparkresnet.train;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import io.github.sparkresnet.spark.MaxAccumulator;
+import io.github.sparkresnet.eval.MemoryUsage;
+import io.github.sparkresnet.spark.ProcessMemory;
 
 import org.apache.spark.util.DoubleAccumulator;
 import org.apache.spark.util.LongAccumulator;
@@ -48,11 +49,16 @@ class WorkerHookTest {
     private static double recordedLoss(ComputationGraph net, DataSet batch) {
         DoubleAccumulator lossSum = new DoubleAccumulator();
         LongAccumulator examples = new LongAccumulator();
-        WorkerHook hook = new WorkerHook(lossSum, examples, new MaxAccumulator(), new MaxAccumulator());
+        ExecutorMemory memory = new ExecutorMemory();
+        WorkerHook hook = new WorkerHook(lossSum, examples, memory);
         hook.preUpdate(batch, net);
         net.fit(batch);
         hook.postUpdate(batch, net);
         assertEquals(batch.numExamples(), examples.value());
+        // one sample after the fit, the peak; what is retained after a GC is measured apart, not here
+        MemoryUsage usage = memory.usage(ProcessMemory.now());
+        assertTrue(usage.executorResidentBytes() > 0);
+        assertEquals(-1, usage.executorResidentRetainedBytes());
         return lossSum.value() / examples.value();
     }
 

@@ -1,0 +1,72 @@
+package io.github.sparkresnet.train;
+
+import io.github.sparkresnet.eval.MemoryUsage;
+import io.github.sparkresnet.spark.ExtremumAccumulator;
+import io.github.sparkresnet.spark.ProcessMemory;
+import java.io.Serializable;
+import java.util.List;
+import java.util.stream.Collectors;
+import java.util.stream.IntStream;
+import org.apache.spark.SparkContext;
+import org.apache.spark.api.java.JavaSparkContext;
+
+/**
+ * The executors' memory per epoch, two ways. ND4J frees native memory only when the GC collects its
+ * Java objects, so what a process holds at any moment includes whatever garbage (earlier rounds'
+ * networks, ~255 MB each) the last collection left:
+ * <ul>
+ *   <li>the peak: the highest sample the workers take after every minibatch fit, what containers must
+ *       hold; it moves by several hundred MB between epochs with GC timing;</li>
+ *   <li>retained: after the epoch, each executor measures itself after a full GC (one short task per
+ *       worker slot); a leak lifts it, GC timing does not.</li>
+ * </ul>
+ */
+final class ExecutorMemory implements Serializable {
+    private final ExtremumAccumulator residentPeak = ExtremumAccumulator.max();
+    private final ExtremumAccumulator offHeapPeak = ExtremumAccumulator.max();
+    private final ExtremumAccumulator residentRetained = ExtremumAccumulator.max();
+    private final ExtremumAccumulator offHeapRetained = ExtremumAccumulator.max();
+
+    /** Registers the accumulators with the driver's context (before any task uses them). */
+    ExecutorMemory register(SparkContext sc) {
+        sc.register(residentPeak, "executor resident bytes (peak)");
+        sc.register(offHeapPeak, "executor off-heap bytes (peak)");
+        sc.register(residentRetained, "executor resident bytes (retained)");
+        sc.register(offHeapRetained, "executor off-heap bytes (retained)");
+        return this;
+    }
+
+    /** On the driver, before an epoch. */
+    void reset() {
+        residentPeak.reset();
+        offHeapPeak.reset();
+        residentRetained.reset();
+        offHeapRetained.reset();
+    }
+
+    /** On a worker, after a minibatch fit. */
+    void recordPeak(ProcessMemory sample) {
+        residentPeak.add(sample.residentBytes());
+        offHeapPeak.add(sample.offHeapBytes());
+    }
+
+    /**
+     * On the driver, after an epoch's training: one task per worker slot, each measuring its executor
+     * after a full GC (Spark spreads them over the executors as it did the training tasks). In local
+     * mode that is the driver's own process.
+     */
+    void measureRetained(JavaSparkContext jsc, int slots) {
+        List<Integer> tasks = IntStream.range(0, slots).boxed().collect(Collectors.toList());
+        jsc.parallelize(tasks, slots).foreach(task -> {
+            ProcessMemory retained = ProcessMemory.retained();
+            residentRetained.add(retained.residentBytes());
+            offHeapRetained.add(retained.offHeapBytes());
+        });
+    }
+
+    /** On the driver, after an epoch: the metrics row's memory columns (-1 where not measured). */
+    MemoryUsage usage(ProcessMemory driverRetained) {
+        return new MemoryUsage(driverRetained.residentBytes(), driverRetained.offHeapBytes(),
+                residentPeak.value(), offHeapPeak.value(), residentRetained.value(), offHeapRetained.value());
+    }
+}
