@@ -31,8 +31,12 @@ class SparkSessionsTest {
     }
 
     @Test
-    void onAClusterResultSizesAreLeftToSpark() {
+    void onAClusterRoundResultsAreFetchedIntoMemoryNotThroughATemporaryFile() {
         SparkConf conf = SparkSessions.applyRequired(new SparkConf(false).setMaster("spark://127.0.0.1:7077"));
+        // Spark streams a fetched block to a temporary file when it is larger than this limit.
+        long limit = JavaUtils.byteStringAsBytes(conf.get("spark.network.maxRemoteBlockSizeFetchToMem"));
+        assertTrue(limit > ROUND_RESULT_BYTES, limit + " bytes; a round result is " + ROUND_RESULT_BYTES);
+        // direct results failed there: 2 GB executor heaps ran out copying 256 MB into the status message
         assertFalse(conf.contains("spark.task.maxDirectResultSize"));
         assertFalse(conf.contains("spark.rpc.message.maxSize"));
     }
