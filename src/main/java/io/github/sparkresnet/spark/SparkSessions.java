@@ -72,8 +72,8 @@ public final class SparkSessions {
         // the file's buffer is garbage: under GC pressure that happened before the file was read
         // (FileNotFoundException .../temp_local_..., README "Memory"). In local mode the status never
         // leaves the JVM, so results up to 512 MB go with it: no block, no copy, no file. On a cluster
-        // the block is fetched into the driver's memory instead of the file: rounds 2.5x cheaper on
-        // the standalone bench (BENCHMARKS "Scaling"), for ~350 MB more driver memory outside the heap.
+        // the block is fetched into the driver's memory instead of the file, for ~350 MB more driver
+        // memory outside the heap (BENCHMARKS "Memory" and "Scaling").
         if (conf.get("spark.master", "").startsWith("local")) {
             conf.setIfMissing("spark.rpc.message.maxSize", "512");
             conf.setIfMissing("spark.task.maxDirectResultSize", "512m");
