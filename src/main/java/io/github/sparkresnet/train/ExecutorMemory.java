@@ -1,7 +1,7 @@
 package io.github.sparkresnet.train;
 
 import io.github.sparkresnet.eval.MemoryUsage;
-import io.github.sparkresnet.spark.ExtremumAccumulator;
+import io.github.sparkresnet.spark.MaxAccumulator;
 import io.github.sparkresnet.spark.ProcessMemory;
 import java.io.Serializable;
 import java.util.List;
@@ -22,10 +22,10 @@ import org.apache.spark.api.java.JavaSparkContext;
  * </ul>
  */
 final class ExecutorMemory implements Serializable {
-    private final ExtremumAccumulator residentPeak = ExtremumAccumulator.max();
-    private final ExtremumAccumulator offHeapPeak = ExtremumAccumulator.max();
-    private final ExtremumAccumulator residentRetained = ExtremumAccumulator.max();
-    private final ExtremumAccumulator offHeapRetained = ExtremumAccumulator.max();
+    private final MaxAccumulator residentPeak = new MaxAccumulator();
+    private final MaxAccumulator offHeapPeak = new MaxAccumulator();
+    private final MaxAccumulator residentRetained = new MaxAccumulator();
+    private final MaxAccumulator offHeapRetained = new MaxAccumulator();
 
     /** Registers the accumulators with the driver's context (before any task uses them). */
     ExecutorMemory register(SparkContext sc) {
