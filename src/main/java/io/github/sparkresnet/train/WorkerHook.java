@@ -15,8 +15,8 @@ import org.nd4j.linalg.dataset.api.MultiDataSet;
  * Runs on the workers around every minibatch fit: applies {@link OneDnnHelpers#tune} to the network
  * dl4j-spark built there, and reports each minibatch's loss and size, and the executor's memory,
  * through Spark accumulators, so the driver knows the epoch's mean training loss, progress and the
- * executors' memory ({@link ExecutorMemory}). Accumulators updated inside dl4j-spark's actions count each task once, even
- * when Spark re-runs a task.
+ * executors' peak memory ({@link ExecutorMemory}). Accumulators updated inside dl4j-spark's actions
+ * count each task once, even when Spark re-runs a task.
  *
  * <p>The loss recorded is the data loss. DL4J's score adds the regularization penalty (for weight
  * decay 0.5 * wd * |w|^2, hundreds at --weight-decay 0.05, measured), which would bury the loss; it is
