@@ -1,6 +1,7 @@
 package io.github.sparkresnet.cli;
 
 import io.github.sparkresnet.Redaction;
+import io.github.sparkresnet.data.Augmentation;
 import io.github.sparkresnet.data.CifarDownloader;
 import io.github.sparkresnet.data.ClassPair;
 import io.github.sparkresnet.data.PairCounts;
@@ -23,6 +24,8 @@ import org.apache.spark.sql.Row;
 import org.apache.spark.sql.SparkSession;
 import org.deeplearning4j.spark.api.RDDTrainingApproach;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.ITypeConverter;
+import picocli.CommandLine.TypeConversionException;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
@@ -131,10 +134,12 @@ final class TrainCommand implements Callable<Integer> {
                     + "The best and final models are kept regardless. Default: ${DEFAULT-VALUE}.")
     int keepCheckpoints;
 
-    @Option(names = "--augment",
-            description = "Augment the training images on the executors: random 32x32 crop of the image padded "
-                    + "by 4 black pixels, and a horizontal flip half the time (seeded).")
-    boolean augment;
+    @Option(names = "--augment", arity = "0..1", defaultValue = "none", fallbackValue = "crop-flip",
+            paramLabel = "KIND", converter = AugmentationConverter.class,
+            description = "Augment the training images on the executors (seeded): none; flip (a horizontal flip "
+                    + "half the time); crop-flip (also a random 32x32 crop of the image padded by 4 black "
+                    + "pixels). --augment alone means crop-flip. Default: ${DEFAULT-VALUE}.")
+    Augmentation augment;
 
     @Option(names = "--lr-schedule", defaultValue = "constant", paramLabel = "KIND",
             description = "Learning rate over the run: constant, step (x --lr-step-gamma every --lr-step-epochs) "
@@ -238,5 +243,17 @@ final class TrainCommand implements Callable<Integer> {
         }
         // fetch() also re-verifies an archive a previous --download left there.
         return new CifarDownloader(downloadUrl, CifarDownloader.ARCHIVE_MD5).fetch(dir);
+    }
+
+    /** {@code --augment}'s value by name, with the choices in the error. */
+    static final class AugmentationConverter implements ITypeConverter<Augmentation> {
+        @Override
+        public Augmentation convert(String value) {
+            try {
+                return Augmentation.named(value);
+            } catch (IllegalArgumentException e) {
+                throw new TypeConversionException(e.getMessage());
+            }
+        }
     }
 }

@@ -16,13 +16,41 @@ import java.util.Random;
 public record Augmentation(int padding, boolean flip) implements Serializable {
     /** Training without augmentation. */
     public static final Augmentation NONE = new Augmentation(0, false);
+    /** Horizontal flip only: the image content is kept whole, so it adds variety without making the
+     *  task harder to fit in a few epochs. */
+    public static final Augmentation FLIP = new Augmentation(0, true);
     /** 4-pixel random crop and horizontal flip. */
     public static final Augmentation CROP_AND_FLIP = new Augmentation(4, true);
+
+    /** The names the options use, in order of strength. */
+    public static final String NAMES = "none, flip, crop-flip";
 
     public Augmentation {
         if (padding < 0 || padding >= CifarLayout.WIDTH) {
             throw new IllegalArgumentException("padding must be in [0, 32), was " + padding);
         }
+    }
+
+    /** The augmentation called {@code name} (one of {@link #NAMES}, case-insensitive). */
+    public static Augmentation named(String name) {
+        return switch (name.trim().toLowerCase(java.util.Locale.ROOT)) {
+            case "none" -> NONE;
+            case "flip" -> FLIP;
+            case "crop-flip" -> CROP_AND_FLIP;
+            default -> throw new IllegalArgumentException("expected one of " + NAMES + ", found '" + name + "'");
+        };
+    }
+
+    /** This augmentation's name in {@link #NAMES}, or its fields when it is none of them. */
+    public String label() {
+        if (equals(NONE)) {
+            return "none";
+        } else if (equals(FLIP)) {
+            return "flip";
+        } else if (equals(CROP_AND_FLIP)) {
+            return "crop-flip";
+        }
+        return "crop" + padding + (flip ? "-flip" : "");
     }
 
     /**

@@ -2,6 +2,7 @@ package io.github.sparkresnet.train;
 
 import io.github.sparkresnet.BadInputException;
 import io.github.sparkresnet.Redaction;
+import io.github.sparkresnet.data.Augmentation;
 import io.github.sparkresnet.model.ResNetConfig;
 
 import java.io.Serializable;
@@ -34,7 +35,7 @@ import org.deeplearning4j.spark.api.RDDTrainingApproach;
  * @param evalBatchSize        minibatch size of the per-epoch evaluation
  * @param progressSeconds      seconds between in-epoch progress lines
  * @param keepCheckpoints      per-epoch checkpoints kept, newest first (0 = all); best and final models are always kept
- * @param augment              random 4-pixel crop and horizontal flip of the training images
+ * @param augment              what is done to the training images on the executors ({@link Augmentation})
  * @param lrSchedule           learning-rate schedule ({@link LearningRateSchedule})
  * @param warmupEpochs         epochs of linear learning-rate warm-up
  * @param lrStepEpochs         epochs between two steps of the {@code step} schedule
@@ -47,7 +48,7 @@ public record TrainConfig(String data, String classes, int epochs, int batchSize
                           int averagingFrequency, int prefetch, int aggregationDepth, RDDTrainingApproach approach, String storageLevel,
                           double learningRate, long seed, String output, String runId, boolean resume,
                           int limitTrain, int limitTest, boolean biasedBlockConvs, int evalBatchSize,
-                          int progressSeconds, int keepCheckpoints, boolean augment,
+                          int progressSeconds, int keepCheckpoints, Augmentation augment,
                           LearningRateSchedule.Kind lrSchedule, int warmupEpochs, int lrStepEpochs, double lrStepGamma,
                           double weightDecay, int earlyStoppingPatience, ResNetConfig.Stem stem) implements Serializable {
 
@@ -146,7 +147,7 @@ public record TrainConfig(String data, String classes, int epochs, int batchSize
         m.put("biased_block_convs", Boolean.toString(biasedBlockConvs));
         m.put("eval_batch_size", Integer.toString(evalBatchSize));
         m.put("keep_checkpoints", keepCheckpoints == 0 ? "all" : Integer.toString(keepCheckpoints));
-        m.put("augment", Boolean.toString(augment));
+        m.put("augment", augment.label());
         m.put("lr_schedule", lrSchedule.name().toLowerCase());
         m.put("warmup_epochs", Integer.toString(warmupEpochs));
         m.put("lr_step_epochs", Integer.toString(lrStepEpochs));

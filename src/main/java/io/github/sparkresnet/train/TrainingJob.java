@@ -179,8 +179,7 @@ public final class TrainingJob {
             // Full minibatches in one shuffled sequence (one partition: a pair is <= 12,000 images),
             // then cut into rounds that dl4j-spark fits without dropping any (see Rounds).
             JavaRDD<DataSet> batches = Minibatches.shuffled(plan.train(), config.batchSizePerWorker(), 1,
-                    config.seed() * 1_000_003L + epoch, Normalization.HALF,
-                    config.augment() ? Augmentation.CROP_AND_FLIP : Augmentation.NONE)
+                    config.seed() * 1_000_003L + epoch, Normalization.HALF, config.augment())
                     .persist(StorageLevel.fromString(config.storageLevel()));
             Rounds rounds = new Rounds(batches, plan.minibatches(config), plan.workers(), config.averagingFrequency());
             long t0 = System.nanoTime();

@@ -36,6 +36,7 @@ public final class TrainThroughputBench {
         String builtInConv = "";
         int replicas = 1;
         int threadsPerReplica = 0;
+        ResNetConfig.Stem stem = defaults.stem();
         for (String a : args) {
             String[] kv = a.split("=", 2);
             switch (kv[0]) {
@@ -48,15 +49,16 @@ public final class TrainThroughputBench {
                 case "builtinconv" -> builtInConv = kv[1];
                 case "replicas" -> replicas = Integer.parseInt(kv[1]);
                 case "threads" -> threadsPerReplica = Integer.parseInt(kv[1]);
+                case "stem" -> stem = ResNetConfig.Stem.valueOf(kv[1]);
                 default -> throw new IllegalArgumentException("unknown argument " + a);
             }
         }
         String helpers = OneDnnHelpers.enable();
         if (replicas > 1) {
-            replicated(replicas, threadsPerReplica, steps, batch, helpers);
+            replicated(ResNetConfig.cifarPair().withStem(stem), replicas, threadsPerReplica, steps, batch, helpers);
             return;
         }
-        ComputationGraph net = ResNet34.build(ResNetConfig.cifarPair().withExecution(format, ws, cache));
+        ComputationGraph net = ResNet34.build(ResNetConfig.cifarPair().withStem(stem).withExecution(format, ws, cache));
         if (!bnHelpers) {
             stripHelpers(net, org.deeplearning4j.nn.layers.normalization.BatchNormalization.class, "");
         }
@@ -88,8 +90,8 @@ public final class TrainThroughputBench {
             keep.add(net.outputSingle(false, x).getRow(0).dup());
         }
         double infer = steps * batch / ((System.nanoTime() - t0) / 1e9);
-        System.out.printf("config format=%s workspaces=%s cache=%s batch=%d bnhelpers=%s builtinconv=%s omp=%s | %s%n",
-                format, ws, cache, batch, bnHelpers, builtInConv,
+        System.out.printf("config stem=%s format=%s workspaces=%s cache=%s batch=%d bnhelpers=%s builtinconv=%s omp=%s | %s%n",
+                stem.name(), format, ws, cache, batch, bnHelpers, builtInConv,
                 System.getenv("OMP_NUM_THREADS"), helpers);
         System.out.printf("train_img_per_s=%.1f infer_img_per_s=%.1f%n", train, infer);
         System.exit(keep.size() == steps ? 0 : 1);
@@ -99,7 +101,7 @@ public final class TrainThroughputBench {
      * N replicas of the network, each fitting in its own thread with its own OpenMP thread count, as
      * Spark's concurrent tasks in one executor do (no averaging: this measures the compute side only).
      */
-    private static void replicated(int replicas, int threads, int steps, int batch, String helpers) {
+    private static void replicated(ResNetConfig config, int replicas, int threads, int steps, int batch, String helpers) {
         Nd4j.getRandom().setSeed(0);
         INDArray x = Nd4j.randn(DataType.FLOAT, batch, 3, 32, 32);
         INDArray y = Nd4j.zeros(DataType.FLOAT, batch, 2);
@@ -114,7 +116,7 @@ public final class TrainThroughputBench {
                     if (threads > 0) {
                         org.nd4j.nativeblas.NativeOpsHolder.getInstance().getDeviceNativeOps().setOmpNumThreads(threads);
                     }
-                    ComputationGraph net = ResNet34.build(ResNetConfig.cifarPair());
+                    ComputationGraph net = ResNet34.build(config);
                     DataSet ds = new DataSet(x.dup(), y.dup());
                     for (int i = 0; i < 3; i++) {
                         net.fit(ds);
@@ -146,7 +148,8 @@ public final class TrainThroughputBench {
             t0 = System.nanoTime();
             barrier.await();
             double infer = replicas * steps * batch / ((System.nanoTime() - t0) / 1e9);
-            System.out.printf("config replicas=%d threads=%d batch=%d omp=%s | %s%n", replicas, threads, batch,
+            System.out.printf("config stem=%s replicas=%d threads=%d batch=%d omp=%s | %s%n", config.stem().name(),
+                    replicas, threads, batch,
                     System.getenv("OMP_NUM_THREADS"), helpers);
             System.out.printf("train_img_per_s=%.1f infer_img_per_s=%.1f%n", train, infer);
         } catch (Exception e) {

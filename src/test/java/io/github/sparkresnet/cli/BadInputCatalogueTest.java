@@ -118,6 +118,9 @@ class BadInputCatalogueTest {
                         List.of("--batch-size-per-worker 0: expected a whole number of at least 1")),
                 new Case("not a number", (data, out) -> args(data, out, "--epochs", "five"),
                         List.of("Invalid value for option '--epochs': 'five' is not an int")),
+                new Case("unknown augmentation", (data, out) -> args(data, out, "--augment", "rotate"),
+                        List.of("Invalid value for option '--augment'",
+                                "expected one of none, flip, crop-flip, found 'rotate'")),
                 new Case("an option given twice", (data, out) -> args(data, out, "--epochs", "3", "--epochs", "4"),
                         List.of("option '--epochs' (<epochs>) should be specified only once")),
                 new Case("output that cannot be written", (data, out) -> {

@@ -80,6 +80,33 @@ class AugmentationTest {
     }
 
     @Test
+    void flipMirrorsAboutHalfTheImagesAndNeverShiftsThem() {
+        byte[] image = coordinates();
+        Random rng = new Random(11);
+        int mirrored = 0;
+        for (int trial = 0; trial < 200; trial++) {
+            float[] out = new float[CifarLayout.IMAGE_BYTES];
+            Augmentation.FLIP.apply(image, LUT, out, 0, rng);
+            boolean plain = matches(image, out, 0, 0, false);
+            boolean mirror = matches(image, out, 0, 0, true);
+            assertTrue(plain || mirror, "trial " + trial + " is the image or its mirror, unshifted");
+            mirrored += mirror ? 1 : 0;
+        }
+        assertTrue(mirrored > 70 && mirrored < 130, "about half mirrored: " + mirrored);
+    }
+
+    @Test
+    void theOptionsNamesRoundTrip() {
+        for (String name : Augmentation.NAMES.split(", ")) {
+            assertEquals(name, Augmentation.named(name).label());
+        }
+        assertEquals(Augmentation.FLIP, Augmentation.named(" Flip "));
+        IllegalArgumentException e = org.junit.jupiter.api.Assertions.assertThrows(IllegalArgumentException.class,
+                () -> Augmentation.named("rotate"));
+        assertEquals("expected one of none, flip, crop-flip, found 'rotate'", e.getMessage());
+    }
+
+    @Test
     void noneIsAPlainNormalizedCopy() {
         byte[] image = coordinates();
         float[] out = new float[CifarLayout.IMAGE_BYTES];
