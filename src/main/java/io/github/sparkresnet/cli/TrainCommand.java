@@ -25,10 +25,10 @@ import org.apache.spark.sql.SparkSession;
 import org.deeplearning4j.spark.api.RDDTrainingApproach;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.ITypeConverter;
-import picocli.CommandLine.TypeConversionException;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
+import picocli.CommandLine.TypeConversionException;
 
 /**
  * {@code train}: load CIFAR-10, select the class pair, train the ResNet34 by parameter averaging,

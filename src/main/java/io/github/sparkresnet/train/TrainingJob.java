@@ -3,7 +3,6 @@ package io.github.sparkresnet.train;
 import static org.apache.spark.sql.functions.col;
 
 import io.github.sparkresnet.BadInputException;
-import io.github.sparkresnet.data.Augmentation;
 import io.github.sparkresnet.data.CifarReader;
 import io.github.sparkresnet.data.CifarSource;
 import io.github.sparkresnet.data.ClassPair;
