@@ -1,6 +1,10 @@
 package io.github.sparkresnet.data;
 
 import java.io.Serializable;
+import java.util.Collections;
+import java.util.LinkedHashMap;
+import java.util.Locale;
+import java.util.Map;
 import java.util.Random;
 
 /**
@@ -22,8 +26,19 @@ public record Augmentation(int padding, boolean flip) implements Serializable {
     /** 4-pixel random crop and horizontal flip. */
     public static final Augmentation CROP_AND_FLIP = new Augmentation(4, true);
 
+    /** Each augmentation by the name the options use, in order of strength. */
+    private static final Map<String, Augmentation> BY_NAME = byName();
+
     /** The names the options use, in order of strength. */
-    public static final String NAMES = "none, flip, crop-flip";
+    public static final String NAMES = String.join(", ", BY_NAME.keySet());
+
+    private static Map<String, Augmentation> byName() {
+        Map<String, Augmentation> m = new LinkedHashMap<>();
+        m.put("none", NONE);
+        m.put("flip", FLIP);
+        m.put("crop-flip", CROP_AND_FLIP);
+        return Collections.unmodifiableMap(m);
+    }
 
     public Augmentation {
         if (padding < 0 || padding >= CifarLayout.WIDTH) {
@@ -33,24 +48,17 @@ public record Augmentation(int padding, boolean flip) implements Serializable {
 
     /** The augmentation called {@code name} (one of {@link #NAMES}, case-insensitive). */
     public static Augmentation named(String name) {
-        return switch (name.trim().toLowerCase(java.util.Locale.ROOT)) {
-            case "none" -> NONE;
-            case "flip" -> FLIP;
-            case "crop-flip" -> CROP_AND_FLIP;
-            default -> throw new IllegalArgumentException("expected one of " + NAMES + ", found '" + name + "'");
-        };
+        Augmentation a = BY_NAME.get(name.trim().toLowerCase(Locale.ROOT));
+        if (a == null) {
+            throw new IllegalArgumentException("expected one of " + NAMES + ", found '" + name + "'");
+        }
+        return a;
     }
 
     /** This augmentation's name in {@link #NAMES}, or its fields when it is none of them. */
     public String label() {
-        if (equals(NONE)) {
-            return "none";
-        } else if (equals(FLIP)) {
-            return "flip";
-        } else if (equals(CROP_AND_FLIP)) {
-            return "crop-flip";
-        }
-        return "crop" + padding + (flip ? "-flip" : "");
+        return BY_NAME.entrySet().stream().filter(e -> e.getValue().equals(this)).map(Map.Entry::getKey)
+                .findFirst().orElse("crop" + padding + (flip ? "-flip" : ""));
     }
 
     /**
