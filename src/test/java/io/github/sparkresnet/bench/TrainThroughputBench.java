@@ -19,7 +19,7 @@ import org.nd4j.linalg.factory.Nd4j;
  * ResNet34 training and inference images/s in one process, batch 64 of 32x32, as the PyTorch
  * reference's {@code bench} mode measures it: 3 warm-up steps, then 20 timed steps.
  *
- * <p>Arguments (all optional): {@code format=NCHW|NHWC workspaces=ENABLED|NONE cache=NONE|HOST|DEVICE
+ * <p>Arguments (all optional): {@code stem=IMAGENET|CIFAR format=NCHW|NHWC workspaces=ENABLED|NONE cache=NONE|HOST|DEVICE
  * steps=20 batch=64 replicas=N threads=T}. {@code replicas=N} runs N networks in N threads at once
  * (T OpenMP threads each, 0 = ND4J's default), as N Spark tasks in one executor do; averaging is
  * not included. Helpers are on unless {@code -Dsparkresnet.helpers.off=true}.
@@ -54,11 +54,12 @@ public final class TrainThroughputBench {
             }
         }
         String helpers = OneDnnHelpers.enable();
+        ResNetConfig network = defaults.withStem(stem);
         if (replicas > 1) {
-            replicated(ResNetConfig.cifarPair().withStem(stem), replicas, threadsPerReplica, steps, batch, helpers);
+            replicated(network, replicas, threadsPerReplica, steps, batch, helpers);
             return;
         }
-        ComputationGraph net = ResNet34.build(ResNetConfig.cifarPair().withStem(stem).withExecution(format, ws, cache));
+        ComputationGraph net = ResNet34.build(network.withExecution(format, ws, cache));
         if (!bnHelpers) {
             stripHelpers(net, org.deeplearning4j.nn.layers.normalization.BatchNormalization.class, "");
         }
