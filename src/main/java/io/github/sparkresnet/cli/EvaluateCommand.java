@@ -13,6 +13,7 @@ import io.github.sparkresnet.eval.EvalResult;
 import io.github.sparkresnet.eval.Evaluator;
 import io.github.sparkresnet.eval.MemoryUsage;
 import io.github.sparkresnet.eval.MetricsTable;
+import io.github.sparkresnet.eval.TestTimeAugmentation;
 import io.github.sparkresnet.spark.Nd4jSetup;
 import io.github.sparkresnet.spark.SparkSessions;
 import io.github.sparkresnet.train.TrainingJob;
@@ -69,6 +70,11 @@ final class EvaluateCommand implements Callable<Integer> {
     @Option(names = "--eval-batch-size", defaultValue = "250", paramLabel = "N", description = "Default: ${DEFAULT-VALUE}.")
     int batchSize;
 
+    @Option(names = "--tta", defaultValue = "none", paramLabel = "KIND", converter = TtaConverter.class,
+            description = "Test-time augmentation: none, or flip (average the outputs for each image and its "
+                    + "mirror). Default: ${DEFAULT-VALUE}.")
+    TestTimeAugmentation tta;
+
     @Option(names = "--master", defaultValue = "local[*]", paramLabel = "URL",
             description = "Spark master when not run by spark-submit. Default: ${DEFAULT-VALUE}.")
     String master;
@@ -96,7 +102,7 @@ final class EvaluateCommand implements Callable<Integer> {
         List<DataSet> batches = Minibatches.inOrder(test, batchSize, Normalization.HALF).collect();
         ComputationGraph net = SavedModel.load(SavedModel.bytes(fs, zip), zip);
         Instant start = Instant.now();
-        EvalResult eval = Evaluator.evaluate(net, batches, pair.names());
+        EvalResult eval = Evaluator.evaluate(net, batches, pair.names(), tta);
         EpochMetrics row = EpochMetrics.of(id, epoch, start, Instant.now(), Double.NaN, eval, 0, Double.NaN, 0,
                 number(info, "learning_rate"), (int) number(info, "workers"), (int) number(info, "batch_size_per_worker"),
                 (int) number(info, "averaging_frequency"), (long) number(info, "seed"), versions(), MemoryUsage.UNKNOWN);

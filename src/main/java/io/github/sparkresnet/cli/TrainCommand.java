@@ -2,6 +2,7 @@ package io.github.sparkresnet.cli;
 
 import io.github.sparkresnet.Redaction;
 import io.github.sparkresnet.data.Augmentation;
+import io.github.sparkresnet.eval.TestTimeAugmentation;
 import io.github.sparkresnet.data.CifarDownloader;
 import io.github.sparkresnet.data.ClassPair;
 import io.github.sparkresnet.data.PairCounts;
@@ -174,6 +175,11 @@ final class TrainCommand implements Callable<Integer> {
                     + "conv, no pool (16x the compute per image). Default: ${DEFAULT-VALUE}.")
     ResNetConfig.Stem stem;
 
+    @Option(names = "--tta", defaultValue = "none", paramLabel = "KIND", converter = TtaConverter.class,
+            description = "Test-time augmentation of the per-epoch evaluation: none, or flip (average the outputs "
+                    + "for each test image and its mirror; twice the evaluation time). Default: ${DEFAULT-VALUE}.")
+    TestTimeAugmentation tta;
+
     @Option(names = "--dry-run",
             description = "Check the data and every option, print the record counts and the plan, then exit "
                     + "without training.")
@@ -203,7 +209,8 @@ final class TrainCommand implements Callable<Integer> {
         return new TrainConfig(data, classes, epochs, batchSizePerWorker, workers, averagingFrequency, prefetch,
                 aggregationDepth, approach, storageLevel, learningRate, seed, output, id, resume,
                 limitTrain, limitTest, biasedBlockConvs, evalBatchSize, progressSeconds, keepCheckpoints, augment,
-                lrSchedule, warmupEpochs, lrStepEpochs, lrStepGamma, weightDecay, earlyStoppingPatience, stem);
+                lrSchedule, warmupEpochs, lrStepEpochs, lrStepGamma, weightDecay, earlyStoppingPatience, stem,
+                tta);
     }
 
     @Override

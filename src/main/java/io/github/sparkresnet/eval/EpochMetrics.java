@@ -19,6 +19,7 @@ import org.apache.spark.sql.types.StructType;
 public record EpochMetrics(String runId, int epoch, Instant start, Instant end, double trainLoss, double valLoss,
                            double valAccuracy, List<String> classNames, double[] precision, double[] recall,
                            double[] f1, double rocAuc, long[][] confusion, long trainImages, long valImages,
+                           String valTta,
                            double epochSeconds, double trainSeconds, double evalSeconds, double trainImgPerS,
                            int averagingRounds, double learningRate, int workers, int batchSizePerWorker,
                            int averagingFrequency, long seed, Map<String, String> versions,
@@ -39,6 +40,7 @@ public record EpochMetrics(String runId, int epoch, Instant start, Instant end, 
         field("confusion", DataTypes.createArrayType(DataTypes.createArrayType(DataTypes.LongType, false), false)),
         field("train_images", DataTypes.LongType),
         field("val_images", DataTypes.LongType),
+        field("val_tta", DataTypes.StringType),
         field("epoch_seconds", DataTypes.DoubleType),
         field("train_seconds", DataTypes.DoubleType),
         field("eval_seconds", DataTypes.DoubleType),
@@ -79,6 +81,7 @@ public record EpochMetrics(String runId, int epoch, Instant start, Instant end, 
         double epochSeconds = (end.toEpochMilli() - start.toEpochMilli()) / 1000.0;
         return new EpochMetrics(runId, epoch, start, end, trainLoss, eval.meanLoss(), eval.accuracy(),
                 eval.classNames(), precision, recall, f1, auc, eval.confusion(), trainImages, eval.examples(),
+                eval.tta().label(),
                 epochSeconds, trainSeconds, eval.seconds(), trainImages / trainSeconds, averagingRounds, learningRate,
                 workers, batchSizePerWorker, averagingFrequency, seed, versions, memory);
     }
@@ -90,7 +93,7 @@ public record EpochMetrics(String runId, int epoch, Instant start, Instant end, 
         }
         return RowFactory.create(Timestamp.from(start), Timestamp.from(end), trainLoss, valLoss, valAccuracy,
                 classNames.toArray(new String[0]), boxed(precision), boxed(recall), boxed(f1), rocAuc,
-                confusionRows, trainImages, valImages, epochSeconds, trainSeconds, evalSeconds, trainImgPerS,
+                confusionRows, trainImages, valImages, valTta, epochSeconds, trainSeconds, evalSeconds, trainImgPerS,
                 averagingRounds, learningRate, workers, batchSizePerWorker, averagingFrequency, seed,
                 versions, memory.driverResidentBytes(), memory.driverOffHeapBytes(), memory.executorResidentBytes(),
                 memory.executorOffHeapBytes(), memory.executorResidentRetainedBytes(), memory.executorOffHeapRetainedBytes());
@@ -114,10 +117,10 @@ public record EpochMetrics(String runId, int epoch, Instant start, Instant end, 
 
     /** The one-line epoch summary for the log. */
     public String summary(int epochs) {
-        return String.format("epoch %d/%d: train_loss=%.4f val_loss=%.4f val_accuracy=%.4f auc=%.4f f1=[%s] "
+        return String.format("epoch %d/%d: train_loss=%.4f val_loss=%.4f val_accuracy=%.4f%s auc=%.4f f1=[%s] "
                         + "| %d images in %.1f s = %.1f img/s, %d averaging rounds, eval %.1f s | driver RSS %s, "
                         + "executor RSS %s retained, %s peak",
-                epoch, epochs, trainLoss, valLoss, valAccuracy, rocAuc,
+                epoch, epochs, trainLoss, valLoss, valAccuracy, "none".equals(valTta) ? "" : " (tta " + valTta + ")", rocAuc,
                 String.format("%.3f, %.3f", f1[0], f1.length > 1 ? f1[1] : Double.NaN),
                 trainImages, trainSeconds, trainImgPerS, averagingRounds, evalSeconds,
                 megabytes(memory.driverResidentBytes()), megabytes(memory.executorResidentRetainedBytes()),

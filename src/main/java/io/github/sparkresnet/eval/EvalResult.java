@@ -6,10 +6,10 @@ import org.nd4j.evaluation.classification.ROC;
 
 /**
  * One evaluation of a network on a labelled split: DL4J's {@link Evaluation} and {@link ROC}, the mean
- * cross-entropy, and how long it took.
+ * cross-entropy, how each image was scored ({@code tta}), and how long it took.
  */
 public record EvalResult(Evaluation evaluation, ROC roc, double meanLoss, long examples, double seconds,
-                         List<String> classNames) {
+                         List<String> classNames, TestTimeAugmentation tta) {
 
     public double accuracy() {
         return evaluation.accuracy();

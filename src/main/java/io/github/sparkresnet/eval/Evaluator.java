@@ -21,14 +21,16 @@ public final class Evaluator {
     private Evaluator() {
     }
 
-    public static EvalResult evaluate(ComputationGraph net, List<DataSet> batches, List<String> classNames) {
+    /** Scores {@code net} on {@code batches}, each image's probabilities as {@code tta} computes them. */
+    public static EvalResult evaluate(ComputationGraph net, List<DataSet> batches, List<String> classNames,
+                                      TestTimeAugmentation tta) {
         long start = System.nanoTime();
         Evaluation evaluation = new Evaluation(classNames);
         ROC roc = new ROC(0); // exact ROC: every threshold
         double lossSum = 0;
         long n = 0;
         for (DataSet batch : batches) {
-            INDArray probabilities = net.outputSingle(false, batch.getFeatures());
+            INDArray probabilities = tta.probabilities(net, batch.getFeatures());
             INDArray labels = batch.getLabels();
             evaluation.eval(labels, probabilities);
             if (classNames.size() == 2) {
@@ -40,6 +42,6 @@ public final class Evaluator {
             n += batch.numExamples();
         }
         double seconds = (System.nanoTime() - start) / 1e9;
-        return new EvalResult(evaluation, roc, n == 0 ? Double.NaN : lossSum / n, n, seconds, classNames);
+        return new EvalResult(evaluation, roc, n == 0 ? Double.NaN : lossSum / n, n, seconds, classNames, tta);
     }
 }

@@ -3,6 +3,7 @@ package io.github.sparkresnet.train;
 import io.github.sparkresnet.BadInputException;
 import io.github.sparkresnet.Redaction;
 import io.github.sparkresnet.data.Augmentation;
+import io.github.sparkresnet.eval.TestTimeAugmentation;
 import io.github.sparkresnet.model.ResNetConfig;
 
 import java.io.Serializable;
@@ -43,6 +44,7 @@ import org.deeplearning4j.spark.api.RDDTrainingApproach;
  * @param weightDecay          decoupled weight decay of the convolution and dense weights (0 = none)
  * @param earlyStoppingPatience stop after this many epochs without a lower val_loss (0 = never)
  * @param stem                 the network's stem: torchvision's 7x7/2 + max-pool, or CIFAR's 3x3/1
+ * @param tta                  how the per-epoch evaluation scores each test image ({@link TestTimeAugmentation})
  */
 public record TrainConfig(String data, String classes, int epochs, int batchSizePerWorker, int workers,
                           int averagingFrequency, int prefetch, int aggregationDepth, RDDTrainingApproach approach, String storageLevel,
@@ -50,7 +52,8 @@ public record TrainConfig(String data, String classes, int epochs, int batchSize
                           int limitTrain, int limitTest, boolean biasedBlockConvs, int evalBatchSize,
                           int progressSeconds, int keepCheckpoints, Augmentation augment,
                           LearningRateSchedule.Kind lrSchedule, int warmupEpochs, int lrStepEpochs, double lrStepGamma,
-                          double weightDecay, int earlyStoppingPatience, ResNetConfig.Stem stem) implements Serializable {
+                          double weightDecay, int earlyStoppingPatience, ResNetConfig.Stem stem,
+                          TestTimeAugmentation tta) implements Serializable {
 
     /** Fails with a message naming the first option that is out of range. */
     public TrainConfig validate() {
@@ -155,6 +158,7 @@ public record TrainConfig(String data, String classes, int epochs, int batchSize
         m.put("weight_decay", Double.toString(weightDecay));
         m.put("early_stopping_patience", Integer.toString(earlyStoppingPatience));
         m.put("stem", stem.name().toLowerCase());
+        m.put("tta", tta.label());
         return m;
     }
 }

@@ -205,7 +205,7 @@ public final class TrainingJob {
             requireFinite("sum of the parameters", net.params().sumNumber().doubleValue(), epoch,
                     "after averaging", checkpoints);
             executorMemory.measureRetained(jsc, plan.workers());
-            EvalResult eval = Evaluator.evaluate(net, testBatches, classNames);
+            EvalResult eval = Evaluator.evaluate(net, testBatches, classNames, config.tta());
             MemoryUsage memory = executorMemory.usage(ProcessMemory.retained());
             EpochMetrics row = EpochMetrics.of(config.runId(), epoch, start, Instant.now(), trainLoss, eval, seen,
                     trainSeconds, plan.roundsPerEpoch(config), schedule.at(epoch - 1), plan.workers(),

@@ -121,6 +121,8 @@ class BadInputCatalogueTest {
                 new Case("unknown augmentation", (data, out) -> args(data, out, "--augment", "rotate"),
                         List.of("Invalid value for option '--augment'",
                                 "expected one of none, flip, crop-flip, found 'rotate'")),
+                new Case("unknown test-time augmentation", (data, out) -> args(data, out, "--tta", "crop"),
+                        List.of("Invalid value for option '--tta'", "expected one of none, flip, found 'crop'")),
                 new Case("an option given twice", (data, out) -> args(data, out, "--epochs", "3", "--epochs", "4"),
                         List.of("option '--epochs' (<epochs>) should be specified only once")),
                 new Case("output that cannot be written", (data, out) -> {

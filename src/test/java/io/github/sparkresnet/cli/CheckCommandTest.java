@@ -50,7 +50,8 @@ class CheckCommandTest {
         ROC roc = new ROC(0);
         e.eval(Nd4j.createFromArray(labels), Nd4j.createFromArray(predicted));
         roc.eval(Nd4j.createFromArray(labels), Nd4j.createFromArray(predicted));
-        EvalResult eval = new EvalResult(e, roc, 0.5, 4, 0.1, List.of("airplane", "bird"));
+        EvalResult eval = new EvalResult(e, roc, 0.5, 4, 0.1, List.of("airplane", "bird"),
+                io.github.sparkresnet.eval.TestTimeAugmentation.NONE);
         return EpochMetrics.of(runId, epoch, Instant.now(), Instant.now(), 0.4, eval, 8, 1.0, 1, 1e-3, 2, 4, 1, 42,
                 Map.of("spark", "test"), MemoryUsage.UNKNOWN);
     }

@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import io.github.sparkresnet.data.Minibatches;
 import io.github.sparkresnet.data.Normalization;
 import io.github.sparkresnet.data.SyntheticCifar;
+import io.github.sparkresnet.eval.TestTimeAugmentation;
 import io.github.sparkresnet.model.ResNet34;
 import io.github.sparkresnet.model.ResNetConfig;
 import io.github.sparkresnet.spark.TestSpark;
@@ -105,12 +106,30 @@ class SavedModelCommandsTest {
         assertEquals(7, (int) row.getAs("epoch"), "the model's epoch");
         assertEquals(4L, (long) row.getAs("val_images"));
         assertEquals(0L, (long) row.getAs("train_images"));
+        assertEquals("none", row.getAs("val_tta"));
+        assertEquals(expectedLoss(TestTimeAugmentation.NONE), (double) row.getAs("val_loss"), 1e-6);
+        assertTrue(r.out().contains("run m-eval epoch 7: val_accuracy"), r.out());
+    }
+
+    @Test
+    void evaluateWithFlipTtaScoresEachImageWithItsMirror() {
+        Path out = tmp.resolve("eval-tta-out");
+        CommandLineRunner r = CommandLineRunner.run("evaluate", "--model", model, "--data", tmp.resolve("data").toString(),
+                "--output", out.toString(), "--run-id", "m-flip", "--tta", "flip", "--master", "local[2]");
+        assertEquals(0, r.exitCode(), r.err());
+        Row row = new io.github.sparkresnet.eval.MetricsTable(TestSpark.get(), out.toString()).rows("m-flip").get(0);
+        assertEquals("flip", row.getAs("val_tta"));
+        double flip = expectedLoss(TestTimeAugmentation.FLIP);
+        assertEquals(flip, (double) row.getAs("val_loss"), 1e-6);
+        assertTrue(Math.abs(flip - expectedLoss(TestTimeAugmentation.NONE)) > 1e-6, "flip must change the loss here");
+    }
+
+    /** The model's val_loss on the synthetic test images, computed here with the evaluator itself. */
+    private static double expectedLoss(TestTimeAugmentation tta) {
         java.util.List<org.nd4j.linalg.dataset.DataSet> batches = List.of(new org.nd4j.linalg.dataset.DataSet(
                 Minibatches.features(testImages(), Normalization.HALF),
                 org.nd4j.linalg.factory.Nd4j.createFromArray(new float[][] {{1, 0}, {0, 1}, {1, 0}, {0, 1}})));
-        double expected = io.github.sparkresnet.eval.Evaluator.evaluate(net, batches, List.of("airplane", "bird")).accuracy();
-        assertEquals(expected, (double) row.getAs("val_accuracy"), 1e-9);
-        assertTrue(r.out().contains("run m-eval epoch 7: val_accuracy"), r.out());
+        return io.github.sparkresnet.eval.Evaluator.evaluate(net, batches, List.of("airplane", "bird"), tta).meanLoss();
     }
 
     /** The airplanes and birds of the synthetic test file, in file order: records 0, 2, 10, 12. */

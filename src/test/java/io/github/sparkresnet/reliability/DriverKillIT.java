@@ -10,6 +10,7 @@ import io.github.sparkresnet.data.Normalization;
 import io.github.sparkresnet.data.RealCifar;
 import io.github.sparkresnet.eval.EvalResult;
 import io.github.sparkresnet.eval.Evaluator;
+import io.github.sparkresnet.eval.TestTimeAugmentation;
 import io.github.sparkresnet.spark.TestSpark;
 import io.github.sparkresnet.submit.ScriptRun;
 import io.github.sparkresnet.train.TrainingJob;
@@ -67,7 +68,7 @@ class DriverKillIT {
         TrainingJob job = new TrainingJob(TestSpark.get(), Main.trainConfig("--data", data, "--output",
                 out.resolve("scoring").toString(), "--limit-train", "192", "--limit-test", "64"));
         List<DataSet> test = Minibatches.inOrder(job.plan().test(), 64, Normalization.HALF).collect();
-        EvalResult eval = Evaluator.evaluate(net, test, List.of("airplane", "bird"));
+        EvalResult eval = Evaluator.evaluate(net, test, List.of("airplane", "bird"), TestTimeAugmentation.NONE);
         Row last = rows.get(2);
         assertEquals(64, eval.examples());
         assertEquals((double) last.getAs("val_accuracy"), eval.accuracy(), 1.0 / 64 + 1e-9,
