@@ -70,9 +70,10 @@ final class EvaluateCommand implements Callable<Integer> {
     @Option(names = "--eval-batch-size", defaultValue = "250", paramLabel = "N", description = "Default: ${DEFAULT-VALUE}.")
     int batchSize;
 
-    @Option(names = "--tta", defaultValue = "none", paramLabel = "KIND", converter = TtaConverter.class,
+    @Option(names = "--tta", paramLabel = "KIND", converter = TtaConverter.class,
             description = "Test-time augmentation: none, or flip (average the outputs for each image and its "
-                    + "mirror). Default: ${DEFAULT-VALUE}.")
+                    + "mirror). Default: what the model's training run evaluated with (none for models that "
+                    + "predate the option).")
     TestTimeAugmentation tta;
 
     @Option(names = "--master", defaultValue = "local[*]", paramLabel = "URL",
@@ -102,7 +103,8 @@ final class EvaluateCommand implements Callable<Integer> {
         List<DataSet> batches = Minibatches.inOrder(test, batchSize, Normalization.HALF).collect();
         ComputationGraph net = SavedModel.load(SavedModel.bytes(fs, zip), zip);
         Instant start = Instant.now();
-        EvalResult eval = Evaluator.evaluate(net, batches, pair.names(), tta);
+        TestTimeAugmentation scoring = tta != null ? tta : SavedModel.tta(info, zip);
+        EvalResult eval = Evaluator.evaluate(net, batches, pair.names(), scoring);
         EpochMetrics row = EpochMetrics.of(id, epoch, start, Instant.now(), Double.NaN, eval, 0, Double.NaN, 0,
                 number(info, "learning_rate"), (int) number(info, "workers"), (int) number(info, "batch_size_per_worker"),
                 (int) number(info, "averaging_frequency"), (long) number(info, "seed"), versions(), MemoryUsage.UNKNOWN);

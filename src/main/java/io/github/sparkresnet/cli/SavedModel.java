@@ -1,6 +1,7 @@
 package io.github.sparkresnet.cli;
 
 import io.github.sparkresnet.BadInputException;
+import io.github.sparkresnet.eval.TestTimeAugmentation;
 import io.github.sparkresnet.model.OneDnnHelpers;
 
 import java.io.ByteArrayInputStream;
@@ -41,6 +42,15 @@ final class SavedModel {
             throw new BadInputException(zip + ": its description has no 'classes' entry; expected one written by train");
         }
         return classes;
+    }
+
+    /** How the model's training run scored its test images ({@code none} for models older than the option). */
+    static TestTimeAugmentation tta(Properties p, Path zip) {
+        try {
+            return TestTimeAugmentation.named(p.getProperty("tta", "none"));
+        } catch (IllegalArgumentException e) {
+            throw new BadInputException(zip + ": its description's 'tta' entry: " + e.getMessage());
+        }
     }
 
     static byte[] bytes(FileSystem fs, Path zip) throws IOException {

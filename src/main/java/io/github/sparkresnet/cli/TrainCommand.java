@@ -135,14 +135,14 @@ final class TrainCommand implements Callable<Integer> {
                     + "The best and final models are kept regardless. Default: ${DEFAULT-VALUE}.")
     int keepCheckpoints;
 
-    @Option(names = "--augment", arity = "0..1", defaultValue = "none", fallbackValue = "crop-flip",
+    @Option(names = "--augment", arity = "0..1", defaultValue = "flip", fallbackValue = "crop-flip",
             paramLabel = "KIND", converter = AugmentationConverter.class,
             description = "Augment the training images on the executors (seeded): none; flip (a horizontal flip "
                     + "half the time); crop-flip (also a random 32x32 crop of the image padded by 4 black "
                     + "pixels). --augment alone means crop-flip. Default: ${DEFAULT-VALUE}.")
     Augmentation augment;
 
-    @Option(names = "--lr-schedule", defaultValue = "constant", paramLabel = "KIND",
+    @Option(names = "--lr-schedule", defaultValue = "cosine", paramLabel = "KIND",
             description = "Learning rate over the run: constant, step (x --lr-step-gamma every --lr-step-epochs) "
                     + "or cosine (down to 0 at the last epoch); set before every averaging round. "
                     + "Default: ${DEFAULT-VALUE}.")
@@ -175,7 +175,7 @@ final class TrainCommand implements Callable<Integer> {
                     + "conv, no pool (16x the compute per image). Default: ${DEFAULT-VALUE}.")
     ResNetConfig.Stem stem;
 
-    @Option(names = "--tta", defaultValue = "none", paramLabel = "KIND", converter = TtaConverter.class,
+    @Option(names = "--tta", defaultValue = "flip", paramLabel = "KIND", converter = TtaConverter.class,
             description = "Test-time augmentation of the per-epoch evaluation: none, or flip (average the outputs "
                     + "for each test image and its mirror; twice the evaluation time). Default: ${DEFAULT-VALUE}.")
     TestTimeAugmentation tta;

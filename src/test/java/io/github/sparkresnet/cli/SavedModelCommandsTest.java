@@ -112,15 +112,29 @@ class SavedModelCommandsTest {
     }
 
     @Test
-    void evaluateWithFlipTtaScoresEachImageWithItsMirror() {
+    void evaluateScoresAsTheModelsRunDidUnlessTtaIsGiven() throws Exception {
+        Properties p = new Properties();
+        p.setProperty("classes", "airplane,bird");
+        p.setProperty("run_id", "f");
+        p.setProperty("tta", "flip");
+        Checkpoints c = new Checkpoints(tmp.resolve("runs").toString(), "f", TestSpark.get().sparkContext().hadoopConfiguration());
+        c.saveModel("final", Checkpoints.serialize(net), p);
         Path out = tmp.resolve("eval-tta-out");
-        CommandLineRunner r = CommandLineRunner.run("evaluate", "--model", model, "--data", tmp.resolve("data").toString(),
-                "--output", out.toString(), "--run-id", "m-flip", "--tta", "flip", "--master", "local[2]");
-        assertEquals(0, r.exitCode(), r.err());
-        Row row = new io.github.sparkresnet.eval.MetricsTable(TestSpark.get(), out.toString()).rows("m-flip").get(0);
-        assertEquals("flip", row.getAs("val_tta"));
+        for (String[] extra : new String[][] {{"--run-id", "f-default"}, {"--run-id", "f-none", "--tta", "none"}}) {
+            List<String> args = new java.util.ArrayList<>(List.of("evaluate", "--model", c.modelPath("final"), "--data",
+                    tmp.resolve("data").toString(), "--output", out.toString(), "--master", "local[2]"));
+            args.addAll(List.of(extra));
+            CommandLineRunner r = CommandLineRunner.run(args.toArray(new String[0]));
+            assertEquals(0, r.exitCode(), r.err());
+        }
+        io.github.sparkresnet.eval.MetricsTable table = new io.github.sparkresnet.eval.MetricsTable(TestSpark.get(), out.toString());
+        Row flipped = table.rows("f-default").get(0);
+        assertEquals("flip", flipped.getAs("val_tta"), "the model's run scored with flips");
         double flip = expectedLoss(TestTimeAugmentation.FLIP);
-        assertEquals(flip, (double) row.getAs("val_loss"), 1e-6);
+        assertEquals(flip, (double) flipped.getAs("val_loss"), 1e-6);
+        Row plain = table.rows("f-none").get(0);
+        assertEquals("none", plain.getAs("val_tta"));
+        assertEquals(expectedLoss(TestTimeAugmentation.NONE), (double) plain.getAs("val_loss"), 1e-6);
         assertTrue(Math.abs(flip - expectedLoss(TestTimeAugmentation.NONE)) > 1e-6, "flip must change the loss here");
     }
 
