@@ -2,13 +2,13 @@ package io.github.sparkresnet.cli;
 
 import io.github.sparkresnet.Redaction;
 import io.github.sparkresnet.data.Augmentation;
-import io.github.sparkresnet.eval.TestTimeAugmentation;
 import io.github.sparkresnet.data.CifarDownloader;
 import io.github.sparkresnet.data.ClassPair;
 import io.github.sparkresnet.data.PairCounts;
+import io.github.sparkresnet.eval.TestTimeAugmentation;
+import io.github.sparkresnet.model.ResNetConfig;
 import io.github.sparkresnet.spark.Nd4jSetup;
 import io.github.sparkresnet.spark.SparkSessions;
-import io.github.sparkresnet.model.ResNetConfig;
 import io.github.sparkresnet.train.LearningRateSchedule;
 import io.github.sparkresnet.train.TrainConfig;
 import io.github.sparkresnet.train.TrainingJob;
