@@ -1,6 +1,8 @@
 package io.github.sparkresnet.eval;
 
+import java.util.Arrays;
 import java.util.Locale;
+import java.util.stream.Collectors;
 import org.deeplearning4j.nn.graph.ComputationGraph;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.api.ops.impl.transforms.custom.Reverse;
@@ -8,9 +10,9 @@ import org.nd4j.linalg.factory.Nd4j;
 
 /**
  * How the evaluator turns a test image into class probabilities: the network's output for the image
- * as it is, or the mean of its outputs for the image and its left-right mirror. Mirroring is the one
- * change that keeps a CIFAR photograph a plausible photograph of the same class, which is why it is
- * also the training augmentation that costs nothing to fit ({@code --augment flip}).
+ * as it is, or the mean of its outputs for the image and its left-right mirror. A mirrored CIFAR
+ * photograph is still a plausible photograph of the same class, which is also why flipping is the
+ * training augmentation that does not make 5 epochs harder to fit ({@code --augment flip}).
  */
 public enum TestTimeAugmentation {
     /** One forward pass per image, as the reference evaluates. */
@@ -19,7 +21,8 @@ public enum TestTimeAugmentation {
     FLIP;
 
     /** The names the options use. */
-    public static final String NAMES = "none, flip";
+    public static final String NAMES = Arrays.stream(values()).map(TestTimeAugmentation::label)
+            .collect(Collectors.joining(", "));
 
     /** The test-time augmentation called {@code name} (case-insensitive). */
     public static TestTimeAugmentation named(String name) {
@@ -49,7 +52,7 @@ public enum TestTimeAugmentation {
     static INDArray mirrored(INDArray nchw) {
         if (nchw.rank() != 4) {
             throw new IllegalArgumentException("expected NCHW images (rank 4), found shape "
-                    + java.util.Arrays.toString(nchw.shape()));
+                    + Arrays.toString(nchw.shape()));
         }
         return Nd4j.exec(new Reverse(nchw, Nd4j.createUninitialized(nchw.dataType(), nchw.shape()), 3))[0];
     }
