@@ -70,7 +70,7 @@ final class EvaluateCommand implements Callable<Integer> {
     @Option(names = "--eval-batch-size", defaultValue = "250", paramLabel = "N", description = "Default: ${DEFAULT-VALUE}.")
     int batchSize;
 
-    @Option(names = "--tta", paramLabel = "KIND", converter = TtaConverter.class,
+    @Option(names = "--tta", paramLabel = "KIND", converter = ByNameConverter.ForTta.class,
             description = "Test-time augmentation: none, or flip (average the outputs for each image and its "
                     + "mirror). Default: what the model's training run evaluated with (none for models that "
                     + "predate the option).")

@@ -25,11 +25,9 @@ import org.apache.spark.sql.Row;
 import org.apache.spark.sql.SparkSession;
 import org.deeplearning4j.spark.api.RDDTrainingApproach;
 import picocli.CommandLine.Command;
-import picocli.CommandLine.ITypeConverter;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
-import picocli.CommandLine.TypeConversionException;
 
 /**
  * {@code train}: load CIFAR-10, select the class pair, train the ResNet34 by parameter averaging,
@@ -136,7 +134,7 @@ final class TrainCommand implements Callable<Integer> {
     int keepCheckpoints;
 
     @Option(names = "--augment", arity = "0..1", defaultValue = "flip", fallbackValue = "crop-flip",
-            paramLabel = "KIND", converter = AugmentationConverter.class,
+            paramLabel = "KIND", converter = ByNameConverter.ForAugmentation.class,
             description = "Augment the training images on the executors (seeded): none; flip (a horizontal flip "
                     + "half the time); crop-flip (also a random 32x32 crop of the image padded by 4 black "
                     + "pixels). --augment alone means crop-flip. Default: ${DEFAULT-VALUE}.")
@@ -175,7 +173,7 @@ final class TrainCommand implements Callable<Integer> {
                     + "conv, no pool (16x the compute per image). Default: ${DEFAULT-VALUE}.")
     ResNetConfig.Stem stem;
 
-    @Option(names = "--tta", defaultValue = "flip", paramLabel = "KIND", converter = TtaConverter.class,
+    @Option(names = "--tta", defaultValue = "flip", paramLabel = "KIND", converter = ByNameConverter.ForTta.class,
             description = "Test-time augmentation of the per-epoch evaluation: none, or flip (average the outputs "
                     + "for each test image and its mirror; twice the evaluation time). Default: ${DEFAULT-VALUE}.")
     TestTimeAugmentation tta;
@@ -250,17 +248,5 @@ final class TrainCommand implements Callable<Integer> {
         }
         // fetch() also re-verifies an archive a previous --download left there.
         return new CifarDownloader(downloadUrl, CifarDownloader.ARCHIVE_MD5).fetch(dir);
-    }
-
-    /** {@code --augment}'s value by name, with the choices in the error. */
-    static final class AugmentationConverter implements ITypeConverter<Augmentation> {
-        @Override
-        public Augmentation convert(String value) {
-            try {
-                return Augmentation.named(value);
-            } catch (IllegalArgumentException e) {
-                throw new TypeConversionException(e.getMessage());
-            }
-        }
     }
 }

@@ -120,7 +120,7 @@ public record EpochMetrics(String runId, int epoch, Instant start, Instant end, 
         return String.format("epoch %d/%d: train_loss=%.4f val_loss=%.4f val_accuracy=%.4f%s auc=%.4f f1=[%s] "
                         + "| %d images in %.1f s = %.1f img/s, %d averaging rounds, eval %.1f s | driver RSS %s, "
                         + "executor RSS %s retained, %s peak",
-                epoch, epochs, trainLoss, valLoss, valAccuracy, "none".equals(valTta) ? "" : " (tta " + valTta + ")", rocAuc,
+                epoch, epochs, trainLoss, valLoss, valAccuracy, TestTimeAugmentation.NONE.label().equals(valTta) ? "" : " (tta " + valTta + ")", rocAuc,
                 String.format("%.3f, %.3f", f1[0], f1.length > 1 ? f1[1] : Double.NaN),
                 trainImages, trainSeconds, trainImgPerS, averagingRounds, evalSeconds,
                 megabytes(memory.driverResidentBytes()), megabytes(memory.executorResidentRetainedBytes()),
