@@ -67,13 +67,21 @@ public final class OneDnnHelpers {
     }
 
     /**
-     * Input area (pixels) up to which convolutions backprop with DL4J's built-in code instead of
-     * oneDNN; see {@link SmallInputConvHelper}. Measured in BENCHMARKS.md.
+     * Input area (pixels) up to which convolutions backprop as dense matrix products where every
+     * output pixel sees every input pixel (stages 3 and 4 on 32x32 images); see
+     * {@link SmallInputConvGemm}. 0 turns it off. Measured in BENCHMARKS.md.
      */
-    public static final long BUILT_IN_BACKPROP_MAX_PIXELS = Long.getLong("sparkresnet.builtinBackpropMaxPixels", 1);
+    public static final long GEMM_BACKPROP_MAX_PIXELS = Long.getLong("sparkresnet.gemmBackpropMaxPixels", 4);
 
     /**
-     * Gives every oneDNN convolution helper of {@code net} the small-input backprop fallback.
+     * Input area (pixels) up to which convolutions that {@link #GEMM_BACKPROP_MAX_PIXELS} does not
+     * cover backprop with DL4J's built-in im2col code instead of oneDNN. Off by default; 1 with the
+     * GEMM path off reproduces the measurements made before it existed (BENCHMARKS.md).
+     */
+    public static final long BUILT_IN_BACKPROP_MAX_PIXELS = Long.getLong("sparkresnet.builtinBackpropMaxPixels", 0);
+
+    /**
+     * Gives every oneDNN convolution helper of {@code net} the small-input backprop paths.
      * Idempotent; returns how many layers it changed. Call after {@code init()}, on each JVM's copy.
      */
     public static int tune(ComputationGraph net) {
@@ -81,7 +89,7 @@ public final class OneDnnHelpers {
         for (org.deeplearning4j.nn.api.Layer layer : net.getLayers()) {
             if (layer instanceof ConvolutionLayer conv && conv.getHelper() instanceof ConvolutionHelper helper
                     && !(helper instanceof SmallInputConvHelper)) {
-                setHelper(conv, new SmallInputConvHelper(helper, BUILT_IN_BACKPROP_MAX_PIXELS));
+                setHelper(conv, new SmallInputConvHelper(helper, BUILT_IN_BACKPROP_MAX_PIXELS, GEMM_BACKPROP_MAX_PIXELS));
                 changed++;
             }
         }

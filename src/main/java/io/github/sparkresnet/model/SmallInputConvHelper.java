@@ -12,24 +12,31 @@ import org.deeplearning4j.nn.layers.convolution.ConvolutionHelper;
 import org.deeplearning4j.nn.workspace.LayerWorkspaceMgr;
 import org.nd4j.common.primitives.Pair;
 import org.nd4j.linalg.activations.IActivation;
+import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
 
 /**
- * Wraps DL4J's oneDNN convolution helper: oneDNN forward always, and oneDNN backprop except on
- * inputs of at most {@code maxBuiltInPixels} pixels, where DL4J's built-in backprop runs instead.
+ * Wraps DL4J's oneDNN convolution helper: oneDNN forward always; backprop by {@link SmallInputConvGemm}
+ * on inputs of at most {@code maxGemmPixels} pixels where it applies, by oneDNN elsewhere.
  *
- * <p>Why: on inputs of a pixel or two (ResNet34's last stage on 32x32 images) oneDNN, as bundled
- * with DL4J M2.1, computes a 3x3 convolution's weight gradient with its generic GEMM fallback, about
- * 40 ms a call at 512 channels; DL4J's im2col + OpenBLAS is faster there. Returning null from
- * {@link #backpropGradient} is DL4J's own signal to fall back to the built-in implementation.
+ * <p>Why: on ResNet34's stages 3 and 4 with 32x32 images (2x2 and 1x1 inputs), oneDNN 2.3 as bundled
+ * with DL4J M2.1 backprops a 3x3 convolution slowly: with its generic GEMM fallback on 1x1 inputs
+ * (about 40 ms a call at 512 channels), and with Winograd on 2x2 inputs on AVX-512 CPUs (about 20 ms
+ * a call at 256 channels); there the convolution is a handful of dense matrix products.
+ *
+ * <p>{@code maxBuiltInPixels} keeps an older measured alternative reachable (DL4J's built-in im2col
+ * backprop on inputs of at most that many pixels, {@code -Dsparkresnet.builtinBackpropMaxPixels});
+ * returning null from {@link #backpropGradient} is DL4J's own signal to fall back to it.
  */
 final class SmallInputConvHelper implements ConvolutionHelper {
     private final ConvolutionHelper oneDnn;
     private final long maxBuiltInPixels;
+    private final long maxGemmPixels;
 
-    SmallInputConvHelper(ConvolutionHelper oneDnn, long maxBuiltInPixels) {
+    SmallInputConvHelper(ConvolutionHelper oneDnn, long maxBuiltInPixels, long maxGemmPixels) {
         this.oneDnn = oneDnn;
         this.maxBuiltInPixels = maxBuiltInPixels;
+        this.maxGemmPixels = maxGemmPixels;
     }
 
     @Override
@@ -45,6 +52,14 @@ final class SmallInputConvHelper implements ConvolutionHelper {
                                                      ConvolutionMode convolutionMode, int[] dilation,
                                                      CNN2DFormat format, LayerWorkspaceMgr workspaceMgr) {
         long pixels = format == CNN2DFormat.NCHW ? input.size(2) * input.size(3) : input.size(1) * input.size(2);
+        if (pixels <= maxGemmPixels && format == CNN2DFormat.NCHW && input.dataType() == DataType.FLOAT
+                && convolutionMode != ConvolutionMode.Same && dilation[0] == 1 && dilation[1] == 1) {
+            SmallInputConvGemm gemm = SmallInputConvGemm.plan(input.size(2), input.size(3), delta.size(2), delta.size(3),
+                    kernel, strides, pad);
+            if (gemm != null) {
+                return gemm.backprop(input, weights, bias, delta, biasGradView, weightGradView, workspaceMgr);
+            }
+        }
         if (pixels <= maxBuiltInPixels) {
             return null;
         }
