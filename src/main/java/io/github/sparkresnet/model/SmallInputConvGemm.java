@@ -90,8 +90,8 @@ final class SmallInputConvGemm {
             int tap = t.a * kernelW + t.b;
             if (!used[tap]) {
                 tapWeights.get(point(tap)).assign(weights.get(all(), all(), point(t.a), point(t.b)));
+                used[tap] = true;
             }
-            used[tap] = true;
         }
 
         // dX_q = sum over p of dY_p W_tap(p,q); dW_tap = sum over its pairs of dY_p^T X_q.
