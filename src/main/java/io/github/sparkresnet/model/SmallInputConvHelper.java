@@ -52,8 +52,10 @@ final class SmallInputConvHelper implements ConvolutionHelper {
                                                      ConvolutionMode convolutionMode, int[] dilation,
                                                      CNN2DFormat format, LayerWorkspaceMgr workspaceMgr) {
         long pixels = format == CNN2DFormat.NCHW ? input.size(2) * input.size(3) : input.size(1) * input.size(2);
+        // The plan needs the padding as given: modes that compute their own (Same, Causal) go to oneDNN.
+        boolean explicitPadding = convolutionMode == ConvolutionMode.Truncate || convolutionMode == ConvolutionMode.Strict;
         if (pixels <= maxGemmPixels && format == CNN2DFormat.NCHW && input.dataType() == DataType.FLOAT
-                && convolutionMode != ConvolutionMode.Same && dilation[0] == 1 && dilation[1] == 1) {
+                && explicitPadding && dilation[0] == 1 && dilation[1] == 1) {
             SmallInputConvGemm gemm = SmallInputConvGemm.plan(input.size(2), input.size(3), delta.size(2), delta.size(3),
                     kernel, strides, pad);
             if (gemm != null) {
