@@ -30,18 +30,23 @@ import org.nd4j.linalg.factory.Nd4j;
  * <p>{@link #plan} says whether a shape qualifies; the caller checks NCHW, float and dilation 1.
  */
 final class SmallInputConvGemm {
-    /** One (input pixel q, output pixel p) pair and the kernel tap (a, b) that connects them. */
-    private record Tap(int q, int p, int a, int b) {
+    /** One (input pixel q, output pixel p) pair and the kernel tap (row-major index) that connects them. */
+    private record Tap(int q, int p, int tap) {
     }
 
     private final int inPixels;
     private final int outPixels;
+    private final int kernelW;
     private final List<Tap> taps;
+    /** The distinct kernel taps of {@link #taps}: the only weights read and gradients written. */
+    private final int[] usedTaps;
 
-    private SmallInputConvGemm(int inPixels, int outPixels, List<Tap> taps) {
+    private SmallInputConvGemm(int inPixels, int outPixels, int kernelW, List<Tap> taps) {
         this.inPixels = inPixels;
         this.outPixels = outPixels;
+        this.kernelW = kernelW;
         this.taps = taps;
+        this.usedTaps = taps.stream().mapToInt(Tap::tap).distinct().sorted().toArray();
     }
 
     /**
@@ -59,12 +64,12 @@ final class SmallInputConvGemm {
                         if (a < 0 || a >= kernel[0] || b < 0 || b >= kernel[1]) {
                             return null;
                         }
-                        taps.add(new Tap((int) (u * inW + v), (int) (i * outW + j), a, b));
+                        taps.add(new Tap((int) (u * inW + v), (int) (i * outW + j), a * kernel[1] + b));
                     }
                 }
             }
         }
-        return new SmallInputConvGemm((int) (inH * inW), (int) (outH * outW), taps);
+        return new SmallInputConvGemm((int) (inH * inW), (int) (outH * outW), kernel[1], taps);
     }
 
     /**
@@ -77,43 +82,34 @@ final class SmallInputConvGemm {
         long mb = input.size(0);
         long cIn = weights.size(1);
         long cOut = weights.size(0);
-        int kernelW = (int) weights.size(3);
-        int kernelTaps = (int) (weights.size(2) * kernelW);
+        int kernelTaps = (int) (weights.size(2) * weights.size(3));
 
         // Every operand contiguous: ND4J copies between strided views cost more than the products.
         INDArray x = pixelMajor(input, inPixels, workspaceMgr);
         INDArray dy = pixelMajor(delta, outPixels, workspaceMgr);
         INDArray tapWeights = workspaceMgr.createUninitialized(ArrayType.BP_WORKING_MEM, DataType.FLOAT, kernelTaps, cOut, cIn);
         INDArray tapGrads = workspaceMgr.createUninitialized(ArrayType.BP_WORKING_MEM, DataType.FLOAT, kernelTaps, cOut, cIn);
-        boolean[] used = new boolean[kernelTaps];
-        for (Tap t : taps) {
-            int tap = t.a * kernelW + t.b;
-            if (!used[tap]) {
-                tapWeights.get(point(tap)).assign(weights.get(all(), all(), point(t.a), point(t.b)));
-                used[tap] = true;
-            }
+        for (int tap : usedTaps) {
+            tapWeights.get(point(tap)).assign(weights.get(all(), all(), point(tap / kernelW), point(tap % kernelW)));
         }
 
         // dX_q = sum over p of dY_p W_tap(p,q); dW_tap = sum over its pairs of dY_p^T X_q.
         INDArray dx = workspaceMgr.createUninitialized(ArrayType.BP_WORKING_MEM, DataType.FLOAT, inPixels, mb, cIn);
-        boolean[] started = new boolean[kernelTaps];
+        boolean[] tapStarted = new boolean[kernelTaps];
         boolean[] dxStarted = new boolean[inPixels];
         for (Tap t : taps) {
-            int tap = t.a * kernelW + t.b;
-            Nd4j.gemm(dy.get(point(t.p)), tapWeights.get(point(tap)), dx.get(point(t.q)), false, false,
+            Nd4j.gemm(dy.get(point(t.p)), tapWeights.get(point(t.tap)), dx.get(point(t.q)), false, false,
                     1.0, dxStarted[t.q] ? 1.0 : 0.0);
-            Nd4j.gemm(dy.get(point(t.p)), x.get(point(t.q)), tapGrads.get(point(tap)), true, false,
-                    1.0, started[tap] ? 1.0 : 0.0);
+            Nd4j.gemm(dy.get(point(t.p)), x.get(point(t.q)), tapGrads.get(point(t.tap)), true, false,
+                    1.0, tapStarted[t.tap] ? 1.0 : 0.0);
             dxStarted[t.q] = true;
-            started[tap] = true;
+            tapStarted[t.tap] = true;
         }
         INDArray gradAtInput = workspaceMgr.createUninitialized(ArrayType.ACTIVATION_GRAD, DataType.FLOAT, input.shape());
         gradAtInput.reshape('c', mb, cIn, inPixels).assign(dx.permute(1, 2, 0));
         weightGradView.assign(0);
-        for (int tap = 0; tap < kernelTaps; tap++) {
-            if (used[tap]) {
-                weightGradView.get(all(), all(), point(tap / kernelW), point(tap % kernelW)).assign(tapGrads.get(point(tap)));
-            }
+        for (int tap : usedTaps) {
+            weightGradView.get(all(), all(), point(tap / kernelW), point(tap % kernelW)).assign(tapGrads.get(point(tap)));
         }
 
         Gradient gradient = new DefaultGradient();

@@ -7,6 +7,7 @@ import io.github.sparkresnet.eval.EpochMetrics;
 import io.github.sparkresnet.eval.EvalResult;
 import io.github.sparkresnet.eval.MemoryUsage;
 import io.github.sparkresnet.eval.MetricsTable;
+import io.github.sparkresnet.eval.TestTimeAugmentation;
 import io.github.sparkresnet.spark.TestSpark;
 
 import java.nio.file.Path;
@@ -51,7 +52,7 @@ class CheckCommandTest {
         e.eval(Nd4j.createFromArray(labels), Nd4j.createFromArray(predicted));
         roc.eval(Nd4j.createFromArray(labels), Nd4j.createFromArray(predicted));
         EvalResult eval = new EvalResult(e, roc, 0.5, 4, 0.1, List.of("airplane", "bird"),
-                io.github.sparkresnet.eval.TestTimeAugmentation.NONE);
+                TestTimeAugmentation.NONE);
         return EpochMetrics.of(runId, epoch, Instant.now(), Instant.now(), 0.4, eval, 8, 1.0, 1, 1e-3, 2, 4, 1, 42,
                 Map.of("spark", "test"), MemoryUsage.UNKNOWN);
     }
