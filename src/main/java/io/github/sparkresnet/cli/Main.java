@@ -1,6 +1,7 @@
 package io.github.sparkresnet.cli;
 
 import io.github.sparkresnet.BadInputException;
+import io.github.sparkresnet.OutOfMemory;
 import io.github.sparkresnet.Redaction;
 import io.github.sparkresnet.train.TrainConfig;
 import io.github.sparkresnet.train.TrainingDivergedException;
@@ -56,7 +57,7 @@ public final class Main implements Runnable {
             if (bad != null) {
                 return fail(err, bad.getMessage(), EXIT_BAD_INPUT);
             }
-            String outOfMemory = outOfMemory(e);
+            String outOfMemory = OutOfMemory.findIn(e);
             if (outOfMemory != null) {
                 return fail(err, "out of memory (" + outOfMemory + "). The driver or an executor needs more: "
                         + "raise DRIVER_MEMORY_GB / OFFHEAP_GB (submit/run-local.sh) or --driver-memory, "
@@ -76,25 +77,6 @@ public final class Main implements Runnable {
         err.println("error: " + Redaction.hideCredentials(message));
         err.flush();
         return exitCode;
-    }
-
-    /**
-     * The out-of-memory message in a failure's causes, also when it happened on an executor and
-     * arrives as the text of a SparkException; null if the failure is something else.
-     */
-    static String outOfMemory(Throwable t) {
-        for (Throwable c = t; c != null && c.getCause() != c; c = c.getCause()) {
-            if (c instanceof OutOfMemoryError) {
-                return c.getMessage();
-            }
-            String m = c.getMessage();
-            int at = m == null ? -1 : m.indexOf("java.lang.OutOfMemoryError");
-            if (at >= 0) {
-                return m.substring(at + "java.lang.OutOfMemoryError".length()).replaceFirst("^:\\s*", "")
-                        .lines().findFirst().orElse("").trim();
-            }
-        }
-        return null;
     }
 
     /**
