@@ -9,6 +9,7 @@ import io.github.sparkresnet.eval.TestTimeAugmentation;
 import io.github.sparkresnet.model.ResNetConfig;
 import io.github.sparkresnet.spark.Nd4jSetup;
 import io.github.sparkresnet.spark.SparkSessions;
+import io.github.sparkresnet.train.Averaging;
 import io.github.sparkresnet.train.LearningRateSchedule;
 import io.github.sparkresnet.train.TrainConfig;
 import io.github.sparkresnet.train.TrainingJob;
@@ -72,17 +73,25 @@ final class TrainCommand implements Callable<Integer> {
             description = "Minibatches each worker fits between two parameter averages. Default: ${DEFAULT-VALUE}.")
     int averagingFrequency;
 
+    @Option(names = "--averaging", defaultValue = "allreduce", paramLabel = "KIND",
+            description = "Where the workers' parameters and Adam state are averaged: allreduce (replicas stay on "
+                    + "the executors and average among themselves through Spark's block manager) or driver "
+                    + "(dl4j-spark's ParameterAveragingTrainingMaster: networks rebuilt every round, states "
+                    + "averaged on the driver). Same arithmetic. Default: ${DEFAULT-VALUE}.")
+    Averaging.Kind averaging;
+
     @Option(names = "--prefetch", defaultValue = "2", paramLabel = "N",
-            description = "Minibatches each worker prefetches asynchronously. Default: ${DEFAULT-VALUE}.")
+            description = "Minibatches each worker prefetches asynchronously (--averaging driver). Default: ${DEFAULT-VALUE}.")
     int prefetch;
 
     @Option(names = "--aggregation-depth", defaultValue = "2", paramLabel = "D",
             description = "Depth of the tree aggregation summing the workers' parameters each round; 3 or more "
-                    + "past about 64 workers (README: Scaling). Default: ${DEFAULT-VALUE}.")
+                    + "past about 64 workers (--averaging driver). Default: ${DEFAULT-VALUE}.")
     int aggregationDepth;
 
     @Option(names = "--rdd-training-approach", defaultValue = "Direct", paramLabel = "APPROACH",
-            description = "Export (write minibatches to disk, then stream them) or Direct (train from the RDD). "
+            description = "Export (write minibatches to disk, then stream them) or Direct (train from the RDD); "
+                    + "--averaging driver. "
                     + "Default: ${DEFAULT-VALUE}.")
     RDDTrainingApproach approach;
 
@@ -204,7 +213,7 @@ final class TrainCommand implements Callable<Integer> {
         }
         String id = runId != null ? runId
                 : "run-" + LocalDateTime.now().format(DateTimeFormatter.ofPattern("yyyyMMdd-HHmmss"));
-        return new TrainConfig(data, classes, epochs, batchSizePerWorker, workers, averagingFrequency, prefetch,
+        return new TrainConfig(data, classes, epochs, batchSizePerWorker, workers, averagingFrequency, averaging, prefetch,
                 aggregationDepth, approach, storageLevel, learningRate, seed, output, id, resume,
                 limitTrain, limitTest, biasedBlockConvs, evalBatchSize, progressSeconds, keepCheckpoints, augment,
                 lrSchedule, warmupEpochs, lrStepEpochs, lrStepGamma, weightDecay, earlyStoppingPatience, stem,

@@ -64,6 +64,18 @@ public final class ResNet34 {
         return net;
     }
 
+    /**
+     * A network of the configuration {@code json} ({@code net.getConfiguration().toJson()}), initialized
+     * and with the fast paths on: how workers build their replicas of the driver's network.
+     */
+    public static ComputationGraph fromJson(String json) {
+        OneDnnHelpers.enable();
+        ComputationGraph net = new ComputationGraph(ComputationGraphConfiguration.fromJson(json));
+        net.init();
+        OneDnnHelpers.tune(net);
+        return net;
+    }
+
     /** The graph configuration alone (what Spark ships to the executors). */
     public static ComputationGraphConfiguration configuration(ResNetConfig config) {
         return new ResNet34(config).graph();

@@ -21,6 +21,7 @@ import org.deeplearning4j.spark.api.RDDTrainingApproach;
  * @param batchSizePerWorker   minibatch size each worker fits
  * @param workers              parallel workers; 0 = Spark's default parallelism (executor cores)
  * @param averagingFrequency   minibatches each worker fits between parameter averages
+ * @param averaging            where the workers' states are averaged ({@link Averaging.Kind})
  * @param prefetch             minibatches each worker prefetches asynchronously
  * @param aggregationDepth     depth of the tree aggregation that sums the workers' parameters
  * @param approach             Export (DataSets saved to disk, then streamed) or Direct (kept in the RDD)
@@ -47,7 +48,7 @@ import org.deeplearning4j.spark.api.RDDTrainingApproach;
  * @param tta                  how the per-epoch evaluation scores each test image ({@link TestTimeAugmentation})
  */
 public record TrainConfig(String data, String classes, int epochs, int batchSizePerWorker, int workers,
-                          int averagingFrequency, int prefetch, int aggregationDepth, RDDTrainingApproach approach, String storageLevel,
+                          int averagingFrequency, Averaging.Kind averaging, int prefetch, int aggregationDepth, RDDTrainingApproach approach, String storageLevel,
                           double learningRate, long seed, String output, String runId, boolean resume,
                           int limitTrain, int limitTest, boolean biasedBlockConvs, int evalBatchSize,
                           int progressSeconds, int keepCheckpoints, Augmentation augment,
@@ -136,6 +137,7 @@ public record TrainConfig(String data, String classes, int epochs, int batchSize
         m.put("batch_size_per_worker", Integer.toString(batchSizePerWorker));
         m.put("workers", workers == 0 ? "auto" : Integer.toString(workers));
         m.put("averaging_frequency", Integer.toString(averagingFrequency));
+        m.put("averaging", averaging.name().toLowerCase());
         m.put("prefetch", Integer.toString(prefetch));
         m.put("aggregation_depth", Integer.toString(aggregationDepth));
         m.put("rdd_training_approach", approach.name());

@@ -11,7 +11,6 @@ import io.github.sparkresnet.data.Normalization;
 import io.github.sparkresnet.eval.EpochMetrics;
 import io.github.sparkresnet.eval.EvalResult;
 import io.github.sparkresnet.eval.Evaluator;
-import io.github.sparkresnet.eval.MemoryUsage;
 import io.github.sparkresnet.eval.MetricsTable;
 import io.github.sparkresnet.model.ResNet34;
 import io.github.sparkresnet.model.ResNetConfig;
@@ -33,19 +32,14 @@ import org.apache.spark.storage.StorageLevel;
 import org.apache.spark.util.DoubleAccumulator;
 import org.apache.spark.util.LongAccumulator;
 import org.deeplearning4j.nn.graph.ComputationGraph;
-import org.deeplearning4j.spark.api.Repartition;
-import org.deeplearning4j.spark.impl.graph.SparkComputationGraph;
-import org.deeplearning4j.spark.impl.paramavg.ParameterAveragingTrainingMaster;
 import org.nd4j.linalg.dataset.DataSet;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The training run: for each epoch, fit by synchronous parameter averaging across the workers, score
- * the held-out split on the driver, write the epoch's metrics row, then commit the checkpoint.
- *
- * <p>Order matters for resume: the metrics row is written before the checkpoint, so a run killed in
- * between redoes that epoch from the previous checkpoint and replaces (never duplicates) its row.
+ * The training run, in steps: restore the last checkpoint or build the network; then for each epoch,
+ * fit it by synchronous parameter averaging across the workers ({@link Averaging}), score the held-out
+ * split on the driver, and commit the epoch (its metrics row, then its checkpoint).
  */
 public final class TrainingJob {
     private static final Logger LOG = LoggerFactory.getLogger(TrainingJob.class);
@@ -120,121 +114,109 @@ public final class TrainingJob {
         MetricsTable metrics = new MetricsTable(spark, config.output());
         metrics.discardStaging(config.runId());
         checkpoints.discardUnfinished();
-        List<String> classNames = plan.pair().names();
-
-        int firstEpoch = 1;
-        double bestAccuracy = -1;
-        EarlyStopping stopping = new EarlyStopping(config.earlyStoppingPatience());
-        ComputationGraph net;
-        if (plan.resumeFrom().isPresent()) {
-            Checkpoints.Restored restored = checkpoints.restore(plan.resumeFrom().get(), config.identity());
-            net = restored.net();
-            firstEpoch = restored.epoch() + 1;
-            bestAccuracy = Double.parseDouble(restored.info().getProperty("best_val_accuracy", "-1"));
-            stopping = EarlyStopping.restore(config.earlyStoppingPatience(), restored.info());
-            if (stopping.shouldStop()) {
-                LOG.info("run {} stopped early after epoch {}; nothing to resume", config.runId(), restored.epoch());
-                return net;
-            }
-            LOG.info("resuming run {} after epoch {} ({})", config.runId(), restored.epoch(), checkpoints.directory());
-        } else {
-            net = ResNet34.build(modelConfig(plan));
-        }
-        if (firstEpoch > config.epochs()) {
+        Progress progress = restoreOrBuild(plan, checkpoints);
+        ComputationGraph net = progress.net;
+        if (progress.finished(config.epochs())) {
             return net;
         }
-
         List<DataSet> testBatches = Minibatches.inOrder(plan.test(), config.evalBatchSize(), Normalization.HALF).collect();
-        DoubleAccumulator lossSum = jsc.sc().doubleAccumulator("train loss sum");
-        LongAccumulator examples = jsc.sc().longAccumulator("train examples");
-        ExecutorMemory executorMemory = new ExecutorMemory().register(jsc.sc());
-        ParameterAveragingTrainingMaster master = new ParameterAveragingTrainingMaster.Builder(plan.workers(),
-                config.batchSizePerWorker())
-                .batchSizePerWorker(config.batchSizePerWorker())
-                .averagingFrequency(config.averagingFrequency())
-                .workerPrefetchNumBatches(config.prefetch())
-                .aggregationDepth(config.aggregationDepth())
-                .repartionData(Repartition.Never) // Rounds hands over each round already partitioned
-                .rddTrainingApproach(config.approach())
-                .storageLevel(StorageLevel.fromString(config.storageLevel()))
-                .saveUpdater(true)
-                .rngSeed(config.seed())
-                .trainingHooks(new WorkerHook(lossSum, examples, executorMemory))
-                .collectTrainingStats(collectStats())
-                .build();
-        SparkComputationGraph sparkNet = new SparkComputationGraph(jsc, net, master);
+        EpochCounters counters = new EpochCounters(jsc);
         LOG.info("run {}: {} train / {} test images of {}, {} workers x batch {} x averaging every {} = {} images "
-                        + "per round, {} rounds per epoch, epochs {}..{}", config.runId(), plan.trainImages(),
+                        + "per round, {} rounds per epoch, {} averaging, epochs {}..{}", config.runId(), plan.trainImages(),
                 plan.testImages(), plan.pair(), plan.workers(), config.batchSizePerWorker(),
-                config.averagingFrequency(), plan.roundImages(config), plan.roundsPerEpoch(config), firstEpoch,
-                config.epochs());
-
-        LearningRateSchedule schedule = config.schedule();
-        for (int epoch = firstEpoch; epoch <= config.epochs(); epoch++) {
-            Instant start = Instant.now();
-            lossSum.reset();
-            examples.reset();
-            executorMemory.reset();
-            // Full minibatches in one shuffled sequence (one partition: a pair is <= 12,000 images),
-            // then cut into rounds that dl4j-spark fits without dropping any (see Rounds).
-            JavaRDD<DataSet> batches = Minibatches.shuffled(plan.train(), config.batchSizePerWorker(), 1,
-                    config.seed() * 1_000_003L + epoch, Normalization.HALF, config.augment())
-                    .persist(StorageLevel.fromString(config.storageLevel()));
-            Rounds rounds = new Rounds(batches, plan.minibatches(config), plan.workers(), config.averagingFrequency());
-            long t0 = System.nanoTime();
-            try (ProgressReporter progress = new ProgressReporter(epoch, config.epochs(), plan.trainImages(),
-                    plan.roundImages(config), examples::value, config.progressSeconds())) {
-                for (int r = 0; r < rounds.count(); r++) {
-                    // the workers get the rate with the parameters broadcast for the round
-                    sparkNet.getNetwork().setLearningRate(schedule.at(epoch - 1 + (double) r / rounds.count()));
-                    sparkNet.fit(rounds.round(r));
-                    requireFinite("training loss", lossSum.value(), epoch, "averaging round " + (r + 1) + " of "
-                            + rounds.count(), checkpoints);
+                config.averagingFrequency(), plan.roundImages(config), plan.roundsPerEpoch(config),
+                config.averaging().name().toLowerCase(), progress.nextEpoch, config.epochs());
+        try (Averaging averaging = averaging(jsc, net, plan.workers(), counters.recorder())) {
+            while (!progress.finished(config.epochs())) {
+                int epoch = progress.nextEpoch;
+                Instant start = Instant.now();
+                counters.memory.reset();
+                double trainSeconds = fitEpoch(averaging, plan, epoch, counters, checkpoints);
+                String rounds = averaging.roundSummary();
+                if (!rounds.isEmpty()) {
+                    LOG.info("epoch {}: {}", epoch, rounds);
                 }
-            } finally {
-                batches.unpersist(false);
-            }
-            double trainSeconds = (System.nanoTime() - t0) / 1e9;
-            if (collectStats()) {
-                LOG.info("dl4j-spark stats:\n{}", sparkNet.getSparkTrainingStats().statsAsString());
-            }
-            net = sparkNet.getNetwork();
-            long seen = examples.value();
-            double trainLoss = seen == 0 ? Double.NaN : lossSum.value() / seen;
-            // the evaluator clips probabilities, so NaN parameters could still give a finite val_loss
-            requireFinite("sum of the parameters", net.params().sumNumber().doubleValue(), epoch,
-                    "after averaging", checkpoints);
-            executorMemory.measureRetained(jsc, plan.workers());
-            EvalResult eval = Evaluator.evaluate(net, testBatches, classNames, config.tta());
-            MemoryUsage memory = executorMemory.usage(ProcessMemory.retained());
-            EpochMetrics row = EpochMetrics.of(config.runId(), epoch, start, Instant.now(), trainLoss, eval, seen,
-                    trainSeconds, plan.roundsPerEpoch(config), schedule.at(epoch - 1), plan.workers(),
-                    config.batchSizePerWorker(), config.averagingFrequency(), config.seed(), versions(), memory);
-            metrics.write(row);
-            byte[] model = Checkpoints.serialize(net);
-            boolean best = eval.accuracy() > bestAccuracy;
-            bestAccuracy = Math.max(bestAccuracy, eval.accuracy());
-            stopping.record(eval.meanLoss());
-            boolean last = epoch == config.epochs() || stopping.shouldStop();
-            Properties info = sidecar(epoch, eval.accuracy(), bestAccuracy);
-            stopping.describe(info);
-            if (best) {
-                checkpoints.saveModel("best", model, info);
-            }
-            checkpoints.save(epoch, model, info);
-            checkpoints.prune(config.keepCheckpoints());
-            if (last) {
-                checkpoints.saveModel("final", model, info);
-            }
-            LOG.info(row.summary(config.epochs()) + (best ? " (best so far)" : ""));
-            if (stopping.shouldStop() && epoch < config.epochs()) {
-                LOG.info("run {}: stopping early after epoch {}: {}", config.runId(), epoch, stopping);
-                break;
+                net = averaging.network();
+                // the evaluator clips probabilities, so NaN parameters could still give a finite val_loss
+                requireFinite("sum of the parameters", net.params().sumNumber().doubleValue(), epoch,
+                        "after averaging", checkpoints);
+                counters.memory.measureRetained(jsc, plan.workers());
+                EvalResult eval = Evaluator.evaluate(net, testBatches, plan.pair().names(), config.tta());
+                long seen = counters.examples.value();
+                EpochMetrics row = EpochMetrics.of(config.runId(), epoch, start, Instant.now(),
+                        seen == 0 ? Double.NaN : counters.lossSum.value() / seen, eval, seen, trainSeconds,
+                        plan.roundsPerEpoch(config), config.schedule().at(epoch - 1), plan.workers(),
+                        config.batchSizePerWorker(), config.averagingFrequency(), config.seed(), versions(),
+                        counters.memory.usage(ProcessMemory.retained()));
+                commitEpoch(row, eval, net, progress, metrics, checkpoints);
             }
         }
         LOG.info("run {} done: metrics in {}, final model {}", config.runId(), metrics.path(),
                 checkpoints.modelPath("final"));
         return net;
+    }
+
+    /** Where a run stands: the network to continue from and what the epochs so far decided. */
+    private static final class Progress {
+        ComputationGraph net;
+        int nextEpoch = 1;
+        double bestAccuracy = -1;
+        EarlyStopping stopping;
+
+        boolean finished(int epochs) {
+            return nextEpoch > epochs || stopping.shouldStop();
+        }
+    }
+
+    /** The last complete checkpoint's network and progress with {@code --resume}, else a new network. */
+    private Progress restoreOrBuild(Plan plan, Checkpoints checkpoints) {
+        Progress p = new Progress();
+        p.stopping = new EarlyStopping(config.earlyStoppingPatience());
+        if (plan.resumeFrom().isEmpty()) {
+            p.net = ResNet34.build(modelConfig(plan));
+            return p;
+        }
+        Checkpoints.Restored restored = checkpoints.restore(plan.resumeFrom().get(), config.identity());
+        p.net = restored.net();
+        p.nextEpoch = restored.epoch() + 1;
+        p.bestAccuracy = Double.parseDouble(restored.info().getProperty("best_val_accuracy", "-1"));
+        p.stopping = EarlyStopping.restore(config.earlyStoppingPatience(), restored.info());
+        if (p.stopping.shouldStop()) {
+            LOG.info("run {} stopped early after epoch {}; nothing to resume", config.runId(), restored.epoch());
+        } else if (p.nextEpoch <= config.epochs()) {
+            LOG.info("resuming run {} after epoch {} ({})", config.runId(), restored.epoch(), checkpoints.directory());
+        }
+        return p;
+    }
+
+    /**
+     * Commits an epoch: its metrics row first, then its checkpoint (and the best and final models).
+     * This order makes resume exact: a run killed in between redoes the epoch from the previous
+     * checkpoint and replaces its row, so the table never holds two rows, or none, for an epoch.
+     */
+    private void commitEpoch(EpochMetrics row, EvalResult eval, ComputationGraph net, Progress progress,
+                             MetricsTable metrics, Checkpoints checkpoints) {
+        int epoch = row.epoch();
+        metrics.write(row);
+        byte[] model = Checkpoints.serialize(net);
+        boolean best = eval.accuracy() > progress.bestAccuracy;
+        progress.bestAccuracy = Math.max(progress.bestAccuracy, eval.accuracy());
+        progress.stopping.record(eval.meanLoss());
+        progress.nextEpoch = epoch + 1;
+        Properties info = sidecar(epoch, eval.accuracy(), progress.bestAccuracy);
+        progress.stopping.describe(info);
+        if (best) {
+            checkpoints.saveModel("best", model, info);
+        }
+        checkpoints.save(epoch, model, info);
+        checkpoints.prune(config.keepCheckpoints());
+        if (progress.finished(config.epochs())) {
+            checkpoints.saveModel("final", model, info);
+        }
+        LOG.info(row.summary(config.epochs()) + (best ? " (best so far)" : ""));
+        if (progress.stopping.shouldStop() && epoch < config.epochs()) {
+            LOG.info("run {}: stopping early after epoch {}: {}", config.runId(), epoch, progress.stopping);
+        }
     }
 
     /**
@@ -253,19 +235,76 @@ public final class TrainingJob {
                 + " in epoch " + epoch + " (" + where + "); stopped without writing that epoch; " + lastGood);
     }
 
+    /** How many times an epoch is started before a lost round fails the run. */
+    private static final int EPOCH_ATTEMPTS = 3;
+
     /**
-     * dl4j-spark's per-round timings (broadcast, fit, aggregate, per worker), logged after each epoch
-     * when {@code -Dsparkresnet.stats=true}: for measuring what a round costs. Its default clock asks
-     * pool.ntp.org, so the local clock is used instead.
+     * Fits one epoch: its minibatches freshly shuffled (seeded by the epoch), cut into rounds
+     * ({@link Rounds}), each fitted at the schedule's rate for that point of the run. A round that
+     * loses the workers' shared state ({@link RoundLostException}) makes the epoch start again from
+     * the driver's network, with the same minibatches. Returns the seconds spent, failed attempts
+     * included.
      */
-    private static boolean collectStats() {
-        if (!Boolean.getBoolean("sparkresnet.stats")) {
-            return false;
+    private double fitEpoch(Averaging averaging, Plan plan, int epoch, EpochCounters counters, Checkpoints checkpoints) {
+        // Full minibatches in one shuffled sequence (one partition: a pair is <= 12,000 images),
+        // then laid out in rounds of exactly `workers` partitions (see Rounds).
+        JavaRDD<DataSet> batches = Minibatches.shuffled(plan.train(), config.batchSizePerWorker(), 1,
+                config.seed() * 1_000_003L + epoch, Normalization.HALF, config.augment());
+        LearningRateSchedule schedule = config.schedule();
+        long t0 = System.nanoTime();
+        try (Rounds rounds = new Rounds(batches, plan.minibatches(config), plan.workers(), config.averagingFrequency(),
+                StorageLevel.fromString(config.storageLevel()))) {
+            for (int attempt = 1; ; attempt++) {
+                counters.startEpoch();
+                try (ProgressReporter progress = new ProgressReporter(epoch, config.epochs(), plan.trainImages(),
+                        plan.roundImages(config), counters.examples::value, config.progressSeconds())) {
+                    for (int r = 0; r < rounds.count(); r++) {
+                        averaging.fitRound(rounds.round(r), schedule.at(epoch - 1 + (double) r / rounds.count()));
+                        requireFinite("training loss", counters.lossSum.value(), epoch, "averaging round " + (r + 1)
+                                + " of " + rounds.count(), checkpoints);
+                    }
+                    return (System.nanoTime() - t0) / 1e9;
+                } catch (RoundLostException e) {
+                    if (attempt == EPOCH_ATTEMPTS) {
+                        throw new IllegalStateException("run " + config.runId() + ": epoch " + epoch + " failed "
+                                + attempt + " times; the last time: " + e.getMessage(), e);
+                    }
+                    LOG.warn("epoch {}: {}; starting the epoch again from its beginning (attempt {} of {})", epoch,
+                            e.getMessage(), attempt + 1, EPOCH_ATTEMPTS);
+                    averaging.rewind();
+                }
+            }
         }
-        System.setProperty(org.deeplearning4j.spark.time.TimeSourceProvider.TIMESOURCE_CLASSNAME_PROPERTY,
-                System.getProperty(org.deeplearning4j.spark.time.TimeSourceProvider.TIMESOURCE_CLASSNAME_PROPERTY,
-                        org.deeplearning4j.spark.time.SystemClockTimeSource.class.getName()));
-        return true;
+    }
+
+    private Averaging averaging(JavaSparkContext jsc, ComputationGraph net, int workers, MinibatchRecorder recorder) {
+        return switch (config.averaging()) {
+            case ALLREDUCE -> new AllReduceAveraging(jsc, net, workers, config.averagingFrequency(), recorder);
+            case DRIVER -> new DriverAveraging(jsc, net, config, workers, recorder);
+        };
+    }
+
+    /** What the workers report during an epoch: loss, images, memory (accumulators). */
+    private static final class EpochCounters {
+        final DoubleAccumulator lossSum;
+        final LongAccumulator examples;
+        final ExecutorMemory memory;
+
+        EpochCounters(JavaSparkContext jsc) {
+            lossSum = jsc.sc().doubleAccumulator("train loss sum");
+            examples = jsc.sc().longAccumulator("train examples");
+            memory = new ExecutorMemory().register(jsc.sc());
+        }
+
+        MinibatchRecorder recorder() {
+            return new MinibatchRecorder(lossSum, examples, memory);
+        }
+
+        /** Before an epoch, or its redo: loss and images restart; memory peaks stand. */
+        void startEpoch() {
+            lossSum.reset();
+            examples.reset();
+        }
     }
 
     private ResNetConfig modelConfig(Plan plan) {

@@ -11,11 +11,13 @@ import org.apache.spark.sql.Row;
 import org.apache.spark.sql.SparkSession;
 
 /**
- * The cost of one parameter-averaging round on local[W], for several W: the same images trained for
- * one epoch at a low and a high averaging frequency; (fit time difference) / (round count difference)
- * is what a round costs beyond its compute. Checks the README's round-cost model.
+ * The cost of one parameter-averaging round on local[W], for several W and both {@code --averaging}
+ * kinds, in one JVM run: the same images trained for one epoch at a low and a high averaging
+ * frequency; (fit time difference) / (round count difference) is what a round costs beyond its
+ * compute. Each W's session first runs one untimed round, so JIT compilation and the first network
+ * builds fall outside both measurements.
  *
- * <p>Usage: {@code RoundCostBench CIFAR_DIR IMAGES BATCH FREQ_MANY FREQ_FEW W...}
+ * <p>Usage: {@code RoundCostBench CIFAR_DIR IMAGES BATCH FREQ_MANY FREQ_FEW AVERAGING[,AVERAGING] W...}
  */
 public final class RoundCostBench {
     public static void main(String[] args) throws Exception {
@@ -24,28 +26,34 @@ public final class RoundCostBench {
         int batch = Integer.parseInt(args[2]);
         int many = Integer.parseInt(args[3]);
         int few = Integer.parseInt(args[4]);
-        for (int i = 5; i < args.length; i++) {
+        String[] kinds = args[5].split(",");
+        for (int i = 6; i < args.length; i++) {
             int w = Integer.parseInt(args[i]);
             SparkSession spark = SparkSession.builder().config(SparkSessions.applyRequired(new SparkConf()
                     .setMaster("local[" + w + "]").setAppName("round-cost").set("spark.ui.enabled", "false"))).getOrCreate();
-            Row a = epoch(spark, dir, images, batch, many, w);
-            Row b = epoch(spark, dir, images, batch, few, w);
-            double ta = a.getAs("train_seconds");
-            double tb = b.getAs("train_seconds");
-            int ra = a.getAs("averaging_rounds");
-            int rb = b.getAs("averaging_rounds");
-            System.out.printf("round_cost workers=%d images=%d batch=%d: every %d -> %d rounds %.1f s; every %d -> %d rounds %.1f s; "
-                    + "round_cost_s=%.2f%n", w, images, batch, many, ra, ta, few, rb, tb, (ta - tb) / (ra - rb));
+            epoch(spark, dir, batch * w, batch, 1, w, kinds[0]); // warm-up
+            for (String kind : kinds) {
+                Row a = epoch(spark, dir, images, batch, many, w, kind);
+                Row b = epoch(spark, dir, images, batch, few, w, kind);
+                double ta = a.getAs("train_seconds");
+                double tb = b.getAs("train_seconds");
+                int ra = a.getAs("averaging_rounds");
+                int rb = b.getAs("averaging_rounds");
+                System.out.printf("round_cost averaging=%s workers=%d images=%d batch=%d: every %d -> %d rounds %.1f s; "
+                        + "every %d -> %d rounds %.1f s; round_cost_s=%.2f%n", kind, w, images, batch, many, ra, ta,
+                        few, rb, tb, (ta - tb) / (ra - rb));
+            }
             spark.stop();
         }
         System.exit(0);
     }
 
-    private static Row epoch(SparkSession spark, String dir, int images, int batch, int freq, int workers) throws Exception {
+    private static Row epoch(SparkSession spark, String dir, int images, int batch, int freq, int workers, String kind)
+            throws Exception {
         String out = Files.createTempDirectory("round-cost").toString();
         TrainConfig c = Main.trainConfig("--data", dir, "--epochs", "1", "--batch-size-per-worker", "" + batch,
                 "--workers", "" + workers, "--averaging-frequency", "" + freq, "--output", out, "--run-id", "r",
-                "--limit-train", "" + images, "--limit-test", "100", "--progress-seconds", "600");
+                "--limit-train", "" + images, "--limit-test", "100", "--progress-seconds", "600", "--averaging", kind);
         TrainingJob job = new TrainingJob(spark, c);
         job.run(job.plan());
         return spark.read().parquet(out + "/metrics").first();

@@ -50,7 +50,7 @@ class WorkerHookTest {
         DoubleAccumulator lossSum = new DoubleAccumulator();
         LongAccumulator examples = new LongAccumulator();
         ExecutorMemory memory = new ExecutorMemory();
-        WorkerHook hook = new WorkerHook(lossSum, examples, memory);
+        WorkerHook hook = new WorkerHook(new MinibatchRecorder(lossSum, examples, memory));
         hook.preUpdate(batch, net);
         net.fit(batch);
         hook.postUpdate(batch, net);

@@ -1,0 +1,39 @@
+package io.github.sparkresnet.train;
+
+import org.apache.spark.api.java.JavaRDD;
+import org.deeplearning4j.nn.graph.ComputationGraph;
+import org.nd4j.linalg.dataset.DataSet;
+
+/**
+ * Synchronous parameter averaging across the workers, one round at a time: in a round, worker
+ * {@code w} fits partition {@code w} of the round's minibatches starting from the common state, and
+ * afterwards every worker's parameters and Adam state are the mean over the workers that trained.
+ * Two implementations ({@code --averaging}): {@link AllReduceAveraging}, replicas that stay on the
+ * executors and average among themselves, and {@link DriverAveraging}, dl4j-spark's master, which
+ * rebuilds the workers' networks every round and averages on the driver.
+ */
+public interface Averaging extends AutoCloseable {
+
+    /** {@code --averaging}: where the workers' states are averaged. */
+    enum Kind { ALLREDUCE, DRIVER }
+
+    /** Fits one round ({@code round} has one partition per worker) at {@code learningRate}. */
+    void fitRound(JavaRDD<DataSet> round, double learningRate);
+
+    /** The averaged network, on the driver: for evaluation and checkpoints. */
+    ComputationGraph network();
+
+    /**
+     * After a {@link RoundLostException}: puts the workers back to the driver's network, which is the
+     * state at the start of the current epoch, so the epoch can be fitted again.
+     */
+    void rewind();
+
+    /** A line about the rounds since the last call (what averaging cost), or empty. */
+    default String roundSummary() {
+        return "";
+    }
+
+    @Override
+    void close();
+}

@@ -1,0 +1,72 @@
+package io.github.sparkresnet.train;
+
+import java.util.List;
+
+/**
+ * What the all-reduce rounds of an epoch cost, for the log and the benchmarks: the wall time of its
+ * averaging jobs, and the state bytes the tasks read, from other workers' blocks and over the network.
+ */
+final class RoundCosts {
+    private int rounds;
+    private long averageNanos;
+    private long fitJobNanos;
+    private long fitTaskNanos;
+    private long averageTaskNanos;
+    private long loadNanos;
+    private long fitNanos;
+    private long publishNanos;
+    private int reports;
+    private SliceTraffic traffic = SliceTraffic.NONE;
+
+    void fitJob(long nanos, List<ReplicaRound.Report> reports) {
+        rounds++;
+        fitJobNanos += nanos;
+        fitTaskNanos += reports.stream().mapToLong(r -> r.loadNanos() + r.fitNanos() + r.publishNanos()).max().orElse(0);
+        for (ReplicaRound.Report r : reports) {
+            traffic = traffic.plus(r.traffic());
+            if (r.images() > 0) {
+                this.reports++;
+                loadNanos += r.loadNanos();
+                fitNanos += r.fitNanos();
+                publishNanos += r.publishNanos();
+            }
+        }
+    }
+
+    void averageJob(long nanos, List<SliceAverage.Report> reports) {
+        averageNanos += nanos;
+        averageTaskNanos += reports.stream().mapToLong(SliceAverage.Report::nanos).max().orElse(0);
+        reports.forEach(r -> traffic = traffic.plus(r.traffic()));
+    }
+
+    void reset() {
+        rounds = 0;
+        averageNanos = 0;
+        fitJobNanos = 0;
+        fitTaskNanos = 0;
+        averageTaskNanos = 0;
+        loadNanos = 0;
+        fitNanos = 0;
+        publishNanos = 0;
+        reports = 0;
+        traffic = SliceTraffic.NONE;
+    }
+
+    /** One line on the rounds since the last reset, per worker and round; then resets. */
+    String summaryAndReset(int workers) {
+        if (rounds == 0) {
+            return "";
+        }
+        double perWorkerRound = (double) workers * rounds;
+        double n = Math.max(1, reports);
+        String line = String.format("all-reduce: %d rounds x %d workers; a worker's task %.2f s loading the state, "
+                        + "%.2f s fitting, %.2f s publishing, fit jobs %.2f s beyond their slowest task; averaging jobs %.2f s "
+                        + "a round (%.2f s in the slowest task); per worker and round "
+                        + "%.0f MB of state read, %.0f MB of it from other workers, %.0f MB over the network",
+                rounds, workers, loadNanos / 1e9 / n, fitNanos / 1e9 / n, publishNanos / 1e9 / n,
+                (fitJobNanos - fitTaskNanos) / 1e9 / rounds, averageNanos / 1e9 / rounds, averageTaskNanos / 1e9 / rounds, traffic.read() / perWorkerRound / 1e6,
+                traffic.fromPeers() / perWorkerRound / 1e6, traffic.overNetwork() / perWorkerRound / 1e6);
+        reset();
+        return line;
+    }
+}

@@ -1,0 +1,12 @@
+package io.github.sparkresnet.train;
+
+/**
+ * An averaging round failed in a way that lost state the workers shared (an executor that held
+ * averaged slices died, or a round's tasks failed beyond Spark's retries): the epoch is redone from
+ * its start, which the driver holds.
+ */
+final class RoundLostException extends RuntimeException {
+    RoundLostException(String message, Throwable cause) {
+        super(message, cause);
+    }
+}

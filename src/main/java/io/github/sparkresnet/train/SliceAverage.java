@@ -1,0 +1,57 @@
+package io.github.sparkresnet.train;
+
+import io.github.sparkresnet.spark.ByteBlocks;
+
+import com.esotericsoftware.kryo.DefaultSerializer;
+import com.esotericsoftware.kryo.serializers.JavaSerializer;
+import java.io.Serializable;
+import java.nio.ByteBuffer;
+import java.util.ArrayList;
+import java.util.List;
+import org.apache.spark.api.java.function.Function;
+
+/**
+ * The reduce step of one all-reduce round, as a Spark task per slice: read slice {@code i} of every
+ * worker that trained, average them ({@link SliceMean}) and publish the mean for the next round.
+ */
+final class SliceAverage implements Function<SliceAverage.Input, SliceAverage.Report> {
+    private final RoundBlocks blocks;
+    private final long job;
+
+    /** Slice {@code slice} of each contributing worker (its index {@code workers[k]}, for the traffic count). */
+    @DefaultSerializer(JavaSerializer.class) // Kryo 4 cannot construct records
+    record Input(int slice, List<ByteBlocks.Ref> parts, int[] workers) implements Serializable {
+    }
+
+    /** The published mean of slice {@code slice}. */
+    @DefaultSerializer(JavaSerializer.class) // Kryo 4 cannot construct records
+    record Report(int slice, ByteBlocks.Ref mean, SliceTraffic traffic, long nanos) implements Serializable {
+    }
+
+    SliceAverage(RoundBlocks blocks, long job) {
+        this.blocks = blocks;
+        this.job = job;
+    }
+
+    @Override
+    public Report call(Input in) {
+        long t0 = System.nanoTime();
+        blocks.sweepBefore(job);
+        List<ByteBlocks.Read> reads = new ArrayList<>(in.parts().size());
+        try {
+            SliceTraffic traffic = SliceTraffic.NONE;
+            List<ByteBuffer[]> parts = new ArrayList<>(in.parts().size());
+            for (int k = 0; k < in.parts().size(); k++) {
+                ByteBlocks.Read read = ByteBlocks.read(in.parts().get(k));
+                reads.add(read);
+                parts.add(read.chunks());
+                traffic = traffic.plus(SliceTraffic.of(read, in.workers()[k] == in.slice()));
+            }
+            ByteBuffer mean = SliceMean.into(parts, ByteBlocks.allocate(Math.toIntExact(reads.get(0).size()))).flip();
+            ByteBlocks.Ref ref = ByteBlocks.put(blocks.meanSlice(job, in.slice()), mean);
+            return new Report(in.slice(), ref, traffic, System.nanoTime() - t0);
+        } finally {
+            reads.forEach(ByteBlocks.Read::close);
+        }
+    }
+}

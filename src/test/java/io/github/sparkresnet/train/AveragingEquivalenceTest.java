@@ -1,0 +1,180 @@
+package io.github.sparkresnet.train;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.github.sparkresnet.cli.Main;
+import io.github.sparkresnet.model.NetworkState;
+import io.github.sparkresnet.model.ResNet34;
+import io.github.sparkresnet.model.ResNetConfig;
+import io.github.sparkresnet.spark.TestSpark;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.atomic.AtomicBoolean;
+import org.apache.spark.api.java.JavaRDD;
+import org.apache.spark.api.java.JavaSparkContext;
+import org.apache.spark.util.DoubleAccumulator;
+import org.apache.spark.util.LongAccumulator;
+import org.deeplearning4j.nn.graph.ComputationGraph;
+import org.junit.jupiter.api.Test;
+import org.nd4j.linalg.api.buffer.DataType;
+import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.dataset.DataSet;
+import org.nd4j.linalg.factory.Nd4j;
+
+/**
+ * The all-reduce master computes what dl4j-spark's parameter averaging computes: the same rounds on
+ * the same network, data and partitioning end with the same parameters, Adam state and DL4J
+ * counters. And a round that fails, redone from the driver's network, ends where an undisturbed
+ * run ends.
+ */
+class AveragingEquivalenceTest {
+    private static final int BATCH = 8;
+    private static final int FREQUENCY = 2;
+    private static final double[] RATES = {1e-3, 7e-4, 4e-4};
+    private final JavaSparkContext jsc = JavaSparkContext.fromSparkContext(TestSpark.get().sparkContext());
+    /** Fails the first task that reads a minibatch after it is set, once. */
+    private static final AtomicBoolean FAIL_ONCE = new AtomicBoolean();
+
+    @Test
+    void twoWorkersAverageToTheSameStateAsDl4jSpark() {
+        ComputationGraph start = ResNet34.build(ResNetConfig.cifarPair().withSeed(5));
+        List<JavaRDD<DataSet>> rounds = rounds(2, new int[] {4, 4, 4});
+        ComputationGraph driver = train(Averaging.Kind.DRIVER, start, rounds, 2);
+        ComputationGraph allReduce = train(Averaging.Kind.ALLREDUCE, start, rounds, 2);
+        assertSameState(driver, allReduce, 1e-5);
+    }
+
+    @Test
+    void workersWithoutMinibatchesAreLeftOutOfTheMeanAsDl4jSparkDoes() {
+        // three workers; in the last round only the first has minibatches (one, a partial one)
+        ComputationGraph start = ResNet34.build(ResNetConfig.cifarPair().withSeed(6));
+        List<JavaRDD<DataSet>> rounds = rounds(3, new int[] {6, 5, 1});
+        ComputationGraph driver = train(Averaging.Kind.DRIVER, start, rounds, 3);
+        ComputationGraph allReduce = train(Averaging.Kind.ALLREDUCE, start, rounds, 3);
+        // dl4j-spark sums three workers in a tree, the all-reduce in worker order: rounding differs
+        assertSameState(driver, allReduce, 1e-5);
+    }
+
+    @Test
+    void aFailedRoundRedoneFromTheDriversNetworkEndsWhereAnUndisturbedRunEnds() {
+        ComputationGraph start = ResNet34.build(ResNetConfig.cifarPair().withSeed(7));
+        List<JavaRDD<DataSet>> rounds = rounds(2, new int[] {4, 4, 4});
+        ComputationGraph undisturbed = train(Averaging.Kind.ALLREDUCE, start, rounds, 2);
+
+        ComputationGraph net = copy(start);
+        try (AllReduceAveraging averaging = new AllReduceAveraging(jsc, net, 2, FREQUENCY, recorder())) {
+            averaging.fitRound(rounds.get(0), RATES[0]);
+            FAIL_ONCE.set(true);
+            RoundLostException lost = assertThrows(RoundLostException.class,
+                    () -> averaging.fitRound(failingOnce(rounds.get(1)), RATES[1]));
+            assertTrue(lost.getMessage().contains("fit job failed"), lost.getMessage());
+            averaging.rewind();
+            for (int r = 0; r < rounds.size(); r++) {
+                averaging.fitRound(rounds.get(r), RATES[r]);
+            }
+            assertSameState(undisturbed, averaging.network(), 0);
+        }
+    }
+
+    private ComputationGraph train(Averaging.Kind kind, ComputationGraph start, List<JavaRDD<DataSet>> rounds, int workers) {
+        ComputationGraph net = copy(start);
+        TrainConfig config = Main.trainConfig("--data", "unused", "--batch-size-per-worker", "" + BATCH,
+                "--averaging-frequency", "" + FREQUENCY, "--workers", "" + workers, "--averaging", kind.name());
+        try (Averaging averaging = kind == Averaging.Kind.DRIVER
+                ? new DriverAveraging(jsc, net, config, workers, recorder())
+                : new AllReduceAveraging(jsc, net, workers, FREQUENCY, recorder())) {
+            for (int r = 0; r < rounds.size(); r++) {
+                averaging.fitRound(rounds.get(r), RATES[r]);
+            }
+            return averaging.network();
+        }
+    }
+
+    /**
+     * Rounds of random minibatches: round r holds {@code minibatches[r]} of them, full ones but for
+     * the last of the last round, dealt FREQUENCY per worker in order, as {@link Rounds} lays them out.
+     */
+    private List<JavaRDD<DataSet>> rounds(int workers, int[] minibatches) {
+        Nd4j.getRandom().setSeed(99);
+        List<JavaRDD<DataSet>> out = new ArrayList<>();
+        for (int r = 0; r < minibatches.length; r++) {
+            List<List<DataSet>> perWorker = new ArrayList<>();
+            for (int w = 0; w < workers; w++) {
+                perWorker.add(new ArrayList<>());
+            }
+            for (int k = 0; k < minibatches[r]; k++) {
+                boolean lastOfRun = r == minibatches.length - 1 && k == minibatches[r] - 1;
+                perWorker.get(k / FREQUENCY).add(minibatch(lastOfRun ? 3 : BATCH));
+            }
+            List<DataSet> flat = new ArrayList<>();
+            perWorker.forEach(flat::addAll);
+            List<Integer> owner = new ArrayList<>();
+            for (int w = 0; w < workers; w++) {
+                for (int k = 0; k < perWorker.get(w).size(); k++) {
+                    owner.add(w);
+                }
+            }
+            // one partition per worker, each holding that worker's minibatches
+            out.add(jsc.parallelizePairs(zip(owner, flat), 1)
+                    .partitionBy(new org.apache.spark.HashPartitioner(workers)).values().cache());
+        }
+        return out;
+    }
+
+    private static List<scala.Tuple2<Integer, DataSet>> zip(List<Integer> keys, List<DataSet> values) {
+        List<scala.Tuple2<Integer, DataSet>> out = new ArrayList<>();
+        for (int i = 0; i < keys.size(); i++) {
+            out.add(new scala.Tuple2<>(keys.get(i), values.get(i)));
+        }
+        return out;
+    }
+
+    private static DataSet minibatch(int n) {
+        INDArray x = Nd4j.rand(DataType.FLOAT, n, 3, 32, 32).subi(0.5).muli(2);
+        INDArray y = Nd4j.zeros(DataType.FLOAT, n, 2);
+        for (int i = 0; i < n; i++) {
+            y.putScalar(i, Nd4j.getRandom().nextInt(2), 1);
+        }
+        return new DataSet(x, y);
+    }
+
+    private static JavaRDD<DataSet> failingOnce(JavaRDD<DataSet> round) {
+        return round.map(d -> {
+            if (FAIL_ONCE.getAndSet(false)) {
+                throw new IllegalStateException("injected failure");
+            }
+            return d;
+        });
+    }
+
+    private MinibatchRecorder recorder() {
+        DoubleAccumulator loss = jsc.sc().doubleAccumulator();
+        LongAccumulator examples = jsc.sc().longAccumulator();
+        return new MinibatchRecorder(loss, examples, new ExecutorMemory().register(jsc.sc()));
+    }
+
+    private static ComputationGraph copy(ComputationGraph net) {
+        ComputationGraph c = ResNet34.fromJson(net.getConfiguration().toJson());
+        c.params().assign(net.params());
+        return c;
+    }
+
+    /** Parameters and Adam state equal to {@code tolerance} relative to the largest magnitude; same counters and rate. */
+    private static void assertSameState(ComputationGraph expected, ComputationGraph actual, double tolerance) {
+        for (String part : new String[] {"parameters", "Adam state"}) {
+            INDArray e = part.equals("parameters") ? expected.params() : expected.getUpdater().getStateViewArray();
+            INDArray a = part.equals("parameters") ? actual.params() : actual.getUpdater().getStateViewArray();
+            double scale = e.amaxNumber().doubleValue();
+            double diff = e.sub(a).amaxNumber().doubleValue();
+            assertTrue(diff <= tolerance * scale, part + ": largest difference " + diff + " of largest magnitude " + scale);
+            System.out.printf("%s: largest difference %.3g relative to the largest magnitude%n", part, diff / scale);
+        }
+        assertTrue(new NetworkState(actual).length() > 60_000_000L, "the whole ResNet34 state was compared");
+        assertEquals(expected.getConfiguration().getIterationCount(), actual.getConfiguration().getIterationCount());
+        assertEquals(expected.getConfiguration().getEpochCount(), actual.getConfiguration().getEpochCount());
+        assertEquals(expected.getLearningRate("stem_conv"), actual.getLearningRate("stem_conv"));
+    }
+}
