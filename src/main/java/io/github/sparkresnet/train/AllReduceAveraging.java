@@ -159,7 +159,12 @@ final class AllReduceAveraging implements Averaging {
     @Override
     public ComputationGraph network() {
         if (!driverCurrent) {
-            ReplicaRound.load(new NetworkState(driverNet), state, -1);
+            requireAlive(state);
+            try {
+                ReplicaRound.load(new NetworkState(driverNet), state, -1);
+            } catch (ByteBlocks.MissingBlockException e) {
+                throw new RoundLostException("gathering the averaged state failed: " + e.getMessage(), e);
+            }
             driverCurrent = true;
         }
         if (learningRate != null) {

@@ -20,7 +20,10 @@ public interface Averaging extends AutoCloseable {
     /** Fits one round ({@code round} has one partition per worker) at {@code learningRate}. */
     void fitRound(JavaRDD<DataSet> round, double learningRate);
 
-    /** The averaged network, on the driver: for evaluation and checkpoints. */
+    /**
+     * The averaged network, on the driver: for evaluation and checkpoints. May fail with a
+     * {@link RoundLostException} when the workers' state is lost before the driver has it.
+     */
     ComputationGraph network();
 
     /**

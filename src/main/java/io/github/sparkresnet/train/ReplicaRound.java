@@ -3,6 +3,7 @@ package io.github.sparkresnet.train;
 import io.github.sparkresnet.model.NetworkState;
 import io.github.sparkresnet.model.ResNet34;
 import io.github.sparkresnet.spark.ByteBlocks;
+import io.github.sparkresnet.spark.Nd4jSetup;
 
 import com.esotericsoftware.kryo.DefaultSerializer;
 import com.esotericsoftware.kryo.serializers.JavaSerializer;
@@ -51,11 +52,12 @@ final class ReplicaRound implements Function2<Integer, Iterator<DataSet>, Iterat
 
     @Override
     public Iterator<Report> call(Integer worker, Iterator<DataSet> minibatches) {
+        long t0 = System.nanoTime();
+        Nd4jSetup.useTaskCpus();
         blocks.sweepBefore(job);
         if (!minibatches.hasNext()) {
             return List.of(new Report(worker, 0, List.of(), SliceTraffic.NONE, 0, 0, 0)).iterator();
         }
-        long t0 = System.nanoTime();
         ComputationGraph replica = Replicas.acquire(blocks.run(), job, () -> ResNet34.fromJson(configuration.value()));
         NetworkState vector = new NetworkState(replica);
         SliceTraffic traffic = load(vector, state, worker);

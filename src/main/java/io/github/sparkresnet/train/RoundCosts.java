@@ -60,8 +60,9 @@ final class RoundCosts {
         double perWorkerRound = (double) workers * rounds;
         double n = Math.max(1, reports);
         String line = String.format("all-reduce: %d rounds x %d workers; a worker's task %.2f s loading the state, "
-                        + "%.2f s fitting, %.2f s publishing, fit jobs %.2f s beyond their slowest task; averaging jobs %.2f s "
-                        + "a round (%.2f s in the slowest task); per worker and round "
+                        + "%.2f s fitting, %.2f s publishing; fit jobs %.2f s a round beyond their slowest worker (the "
+                        + "epoch's data layout, scheduling, uneven workers); averaging jobs %.2f s a round (%.2f s in "
+                        + "the slowest task); per worker and round "
                         + "%.0f MB of state read, %.0f MB of it from other workers, %.0f MB over the network",
                 rounds, workers, loadNanos / 1e9 / n, fitNanos / 1e9 / n, publishNanos / 1e9 / n,
                 (fitJobNanos - fitTaskNanos) / 1e9 / rounds, averageNanos / 1e9 / rounds, averageTaskNanos / 1e9 / rounds, traffic.read() / perWorkerRound / 1e6,

@@ -242,8 +242,8 @@ public final class TrainingJob {
      * Fits one epoch: its minibatches freshly shuffled (seeded by the epoch), cut into rounds
      * ({@link Rounds}), each fitted at the schedule's rate for that point of the run. A round that
      * loses the workers' shared state ({@link RoundLostException}) makes the epoch start again from
-     * the driver's network, with the same minibatches. Returns the seconds spent, failed attempts
-     * included.
+     * the driver's network, with the same minibatches. Ends with the averaged network on the driver
+     * ({@link Averaging#network()}). Returns the seconds spent, failed attempts included.
      */
     private double fitEpoch(Averaging averaging, Plan plan, int epoch, EpochCounters counters, Checkpoints checkpoints) {
         // Full minibatches in one shuffled sequence (one partition: a pair is <= 12,000 images),
@@ -263,6 +263,7 @@ public final class TrainingJob {
                         requireFinite("training loss", counters.lossSum.value(), epoch, "averaging round " + (r + 1)
                                 + " of " + rounds.count(), checkpoints);
                     }
+                    averaging.network(); // the driver gathers the epoch's state while the workers still hold it
                     return (System.nanoTime() - t0) / 1e9;
                 } catch (RoundLostException e) {
                     if (attempt == EPOCH_ATTEMPTS) {

@@ -1,6 +1,7 @@
 package io.github.sparkresnet.train;
 
 import io.github.sparkresnet.model.OneDnnHelpers;
+import io.github.sparkresnet.spark.Nd4jSetup;
 
 import org.deeplearning4j.nn.api.Model;
 import org.deeplearning4j.nn.graph.ComputationGraph;
@@ -10,7 +11,8 @@ import org.nd4j.linalg.dataset.api.MultiDataSet;
 
 /**
  * {@link MinibatchRecorder} as a dl4j-spark training hook, for {@link DriverAveraging}: dl4j-spark builds
- * each worker's network itself every round, so the hook also applies {@link OneDnnHelpers#tune} to it.
+ * each worker's network itself every round, so the hook also applies {@link OneDnnHelpers#tune} to it,
+ * and sizes ND4J's threads to the task ({@link Nd4jSetup#useTaskCpus}).
  */
 final class WorkerHook implements TrainingHook {
     private final MinibatchRecorder recorder;
@@ -40,6 +42,7 @@ final class WorkerHook implements TrainingHook {
     }
 
     private void before(Model model) {
+        Nd4jSetup.useTaskCpus();
         ComputationGraph graph = (ComputationGraph) model;
         OneDnnHelpers.tune(graph);
         recorder.before(graph);

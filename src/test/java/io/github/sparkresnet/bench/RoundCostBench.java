@@ -15,7 +15,9 @@ import org.apache.spark.sql.SparkSession;
  * kinds, in one JVM run: the same images trained for one epoch at a low and a high averaging
  * frequency; (fit time difference) / (round count difference) is what a round costs beyond its
  * compute. Each W's session first runs one untimed round, so JIT compilation and the first network
- * builds fall outside both measurements.
+ * builds fall outside both measurements. Also counts, for the epoch with more rounds, what passed
+ * through the driver per round ({@link DriverTraffic}); the listener bus delivers its events
+ * asynchronously, so the counts are read after the bus has drained.
  *
  * <p>Usage: {@code RoundCostBench CIFAR_DIR IMAGES BATCH FREQ_MANY FREQ_FEW AVERAGING[,AVERAGING] W...}
  */
@@ -31,21 +33,35 @@ public final class RoundCostBench {
             int w = Integer.parseInt(args[i]);
             SparkSession spark = SparkSession.builder().config(SparkSessions.applyRequired(new SparkConf()
                     .setMaster("local[" + w + "]").setAppName("round-cost").set("spark.ui.enabled", "false"))).getOrCreate();
+            DriverTraffic traffic = new DriverTraffic();
+            spark.sparkContext().addSparkListener(traffic);
             epoch(spark, dir, batch * w, batch, 1, w, kinds[0]); // warm-up
             for (String kind : kinds) {
+                drain(spark);
+                traffic.reset();
                 Row a = epoch(spark, dir, images, batch, many, w, kind);
+                drain(spark);
+                long received = traffic.received();
+                long broadcast = traffic.broadcast();
                 Row b = epoch(spark, dir, images, batch, few, w, kind);
                 double ta = a.getAs("train_seconds");
                 double tb = b.getAs("train_seconds");
                 int ra = a.getAs("averaging_rounds");
                 int rb = b.getAs("averaging_rounds");
                 System.out.printf("round_cost averaging=%s workers=%d images=%d batch=%d: every %d -> %d rounds %.1f s; "
-                        + "every %d -> %d rounds %.1f s; round_cost_s=%.2f%n", kind, w, images, batch, many, ra, ta,
-                        few, rb, tb, (ta - tb) / (ra - rb));
+                        + "every %d -> %d rounds %.1f s; round_cost_s=%.2f; through the driver per round (epoch of "
+                        + "%d rounds, evaluation and checkpoint included): task results %.1f KB, broadcast %.1f KB%n",
+                        kind, w, images, batch, many, ra, ta, few, rb, tb, (ta - tb) / (ra - rb), ra,
+                        received / 1e3 / ra, broadcast / 1e3 / ra);
             }
             spark.stop();
         }
         System.exit(0);
+    }
+
+    /** Waits until the listener bus has delivered every event posted so far. */
+    private static void drain(SparkSession spark) throws Exception {
+        spark.sparkContext().listenerBus().waitUntilEmpty();
     }
 
     private static Row epoch(SparkSession spark, String dir, int images, int batch, int freq, int workers, String kind)

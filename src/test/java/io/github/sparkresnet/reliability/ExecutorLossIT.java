@@ -15,8 +15,9 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * One of two executors is killed (SIGKILL) in the middle of epoch 1 on a real standalone cluster:
- * Spark re-runs the lost tasks (the Worker starts a replacement executor) and the run finishes with
+ * One of two executors is killed (SIGKILL) in the middle of epoch 1 on a real standalone cluster. Half
+ * of the averaged state (the all-reduce's slices) dies with it, so the epoch starts again from the
+ * driver's network (the Worker starts a replacement executor meanwhile), and the run finishes with
  * every epoch's metrics present and sane, each image counted exactly once.
  */
 class ExecutorLossIT {
@@ -42,6 +43,8 @@ class ExecutorLossIT {
             ScriptRun done = run.await(Duration.ofMinutes(15));
             assertEquals(0, done.exitCode(), done.output());
             assertTrue(done.output().contains("Lost executor"), "Spark saw the executor go:\n" + done.output());
+            assertTrue(done.output().contains("epoch 1: ") && done.output().contains("starting the epoch again"),
+                    "the lost slices made epoch 1 start again:\n" + done.output());
 
             List<Row> rows = LocalRun.rows(out, "lost");
             assertEquals(2, rows.size(), done.output());
