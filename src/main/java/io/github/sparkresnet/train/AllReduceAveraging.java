@@ -117,8 +117,10 @@ final class AllReduceAveraging implements Averaging {
             return;
         }
         iterations += frequency;
+        long t1 = System.nanoTime();
         state = average(trained.stream().map(ReplicaRound.Report::slices).collect(Collectors.toList()),
                 trained.stream().mapToInt(ReplicaRound.Report::worker).toArray());
+        costs.averageJob(System.nanoTime() - t1);
         driverCurrent = false;
     }
 
@@ -130,10 +132,9 @@ final class AllReduceAveraging implements Averaging {
                         contributors))
                 .collect(Collectors.toList());
         List<ByteBlocks.Ref> read = contributions.stream().flatMap(List::stream).collect(Collectors.toList());
-        long t0 = System.nanoTime();
         List<SliceAverage.Report> means = run("average", read,
                 () -> jsc.parallelize(inputs, workers).map(new SliceAverage(blocks, meanJob)).collect());
-        costs.averageJob(System.nanoTime() - t0, means);
+        costs.averageTasks(means);
         List<ByteBlocks.Ref> out = means.stream().sorted(Comparator.comparingInt(SliceAverage.Report::slice))
                 .map(SliceAverage.Report::mean).collect(Collectors.toList());
         requireAlive(out);
@@ -150,7 +151,7 @@ final class AllReduceAveraging implements Averaging {
         List<ByteBlocks.Ref> driverSlices = ReplicaRound.publish(new NetworkState(driverNet), workers,
                 i -> blocks.driverSlice(publishJob, i));
         try {
-            return average(List.of(driverSlices), new int[] {-1});
+            return costs.excluded(() -> average(List.of(driverSlices), new int[] {-1}));
         } finally {
             ByteBlocks.removeLocal(name -> blocks.jobOf(name) == publishJob);
         }

@@ -4,7 +4,9 @@ import java.util.List;
 
 /**
  * What the all-reduce rounds of an epoch cost, for the log and the benchmarks: the wall time of its
- * averaging jobs, and the state bytes the tasks read, from other workers' blocks and over the network.
+ * jobs and tasks, and the state bytes the tasks read, from other workers' blocks and over the network.
+ * Starting the workers from the driver's network (once a run, and after a lost round) is left out:
+ * the figures are those of a round.
  */
 final class RoundCosts {
     private int rounds;
@@ -17,6 +19,7 @@ final class RoundCosts {
     private long publishNanos;
     private int reports;
     private SliceTraffic traffic = SliceTraffic.NONE;
+    private boolean excluded;
 
     void fitJob(long nanos, List<ReplicaRound.Report> reports) {
         rounds++;
@@ -33,10 +36,26 @@ final class RoundCosts {
         }
     }
 
-    void averageJob(long nanos, List<SliceAverage.Report> reports) {
+    void averageJob(long nanos) {
         averageNanos += nanos;
+    }
+
+    void averageTasks(List<SliceAverage.Report> reports) {
+        if (excluded) {
+            return;
+        }
         averageTaskNanos += reports.stream().mapToLong(SliceAverage.Report::nanos).max().orElse(0);
         reports.forEach(r -> traffic = traffic.plus(r.traffic()));
+    }
+
+    /** Runs {@code work} without counting its averaging tasks. */
+    <T> T excluded(java.util.function.Supplier<T> work) {
+        excluded = true;
+        try {
+            return work.get();
+        } finally {
+            excluded = false;
+        }
     }
 
     void reset() {

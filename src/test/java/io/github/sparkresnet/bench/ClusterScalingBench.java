@@ -11,14 +11,14 @@ import org.apache.spark.sql.Row;
 import org.apache.spark.sql.SparkSession;
 
 /**
- * Issue 5's scaling check on a real standalone cluster on 127.0.0.1 (two 1-core Workers): the same
- * small-subset epoch submitted with 1 executor and with 2 executors (1 core each), through
- * submit/standalone.sh. Then the cost of one averaging round: the same epoch with 2 executors at two
- * averaging frequencies; the difference in fit time over the difference in rounds is what a round
- * costs beyond its compute.
+ * Scaling on a real standalone cluster on 127.0.0.1 (two 1-core Workers), for each {@code --averaging}
+ * kind: the same small-subset epoch submitted with 1 executor and with 2 executors (1 core each),
+ * through submit/standalone.sh. Then the cost of one averaging round: the same epoch with 2 executors
+ * at two averaging frequencies; the difference in fit time over the difference in rounds is what a
+ * round costs beyond its compute.
  *
- * <p>Usage: {@code ClusterScalingBench CIFAR_DIR IMAGES BATCH FREQ FREQ_FEW_ROUNDS [KEY=VALUE...]} (extra
- * Spark settings for every submission)
+ * <p>Usage: {@code ClusterScalingBench CIFAR_DIR IMAGES BATCH FREQ FREQ_FEW_ROUNDS AVERAGING[,AVERAGING] [KEY=VALUE...]}
+ * (extra Spark settings for every submission)
  */
 public final class ClusterScalingBench {
     public static void main(String[] args) throws Exception {
@@ -27,33 +27,38 @@ public final class ClusterScalingBench {
         int batch = Integer.parseInt(args[2]);
         int freq = Integer.parseInt(args[3]);
         int fewRoundsFreq = Integer.parseInt(args[4]);
-        List<String> extraConf = List.of(args).subList(5, args.length);
+        String[] kinds = args[5].split(",");
+        List<String> extraConf = List.of(args).subList(6, args.length);
         Path work = Files.createTempDirectory("cluster-bench");
         SparkSession reader = SparkSession.builder().master("local[1]").appName("read-metrics")
                 .config("spark.ui.enabled", "false").getOrCreate();
         try (StandaloneCluster cluster = StandaloneCluster.start(work.resolve("cluster"), 2, 1, "4g")) {
-            Row one = epoch(cluster, reader, work, data, 1, images, batch, freq, "one", extraConf);
-            Row two = epoch(cluster, reader, work, data, 2, images, batch, freq, "two", extraConf);
-            Row twoFew = epoch(cluster, reader, work, data, 2, images, batch, fewRoundsFreq, "two-few", extraConf);
-            double s1 = one.getAs("train_img_per_s");
-            double s2 = two.getAs("train_img_per_s");
-            double t2 = two.getAs("train_seconds");
-            double t2few = twoFew.getAs("train_seconds");
-            int r2 = two.getAs("averaging_rounds");
-            int r2few = twoFew.getAs("averaging_rounds");
-            double roundCost = (t2 - t2few) / (r2 - r2few);
-            System.out.printf("cluster 1 executor x 1 core: %.1f img/s (%d rounds, %.1f s)%n", s1,
-                    (int) one.getAs("averaging_rounds"), (double) one.getAs("train_seconds"));
-            System.out.printf("cluster 2 executors x 1 core: %.1f img/s (%d rounds, %.1f s); averaging every %d: %d rounds, %.1f s%n",
-                    s2, r2, t2, fewRoundsFreq, r2few, t2few);
-            System.out.printf("cluster_scaling images=%d batch=%d freq=%d speedup=%.2f round_cost_s=%.2f%n",
-                    images, batch, freq, s2 / s1, roundCost);
+            for (String kind : kinds) {
+                Row one = epoch(cluster, reader, work, data, 1, images, batch, freq, kind + "-one", kind, extraConf);
+                Row two = epoch(cluster, reader, work, data, 2, images, batch, freq, kind + "-two", kind, extraConf);
+                Row twoFew = epoch(cluster, reader, work, data, 2, images, batch, fewRoundsFreq, kind + "-two-few", kind,
+                        extraConf);
+                double s1 = one.getAs("train_img_per_s");
+                double s2 = two.getAs("train_img_per_s");
+                double t2 = two.getAs("train_seconds");
+                double t2few = twoFew.getAs("train_seconds");
+                int r2 = two.getAs("averaging_rounds");
+                int r2few = twoFew.getAs("averaging_rounds");
+                double roundCost = (t2 - t2few) / (r2 - r2few);
+                System.out.printf("cluster %s 1 executor x 1 core: %.1f img/s (%d rounds, %.1f s)%n", kind, s1,
+                        (int) one.getAs("averaging_rounds"), (double) one.getAs("train_seconds"));
+                System.out.printf("cluster %s 2 executors x 1 core: %.1f img/s (%d rounds, %.1f s); averaging every %d: "
+                        + "%d rounds, %.1f s%n", kind, s2, r2, t2, fewRoundsFreq, r2few, t2few);
+                System.out.printf("cluster_scaling averaging=%s images=%d batch=%d freq=%d speedup=%.2f round_cost_s=%.2f%n",
+                        kind, images, batch, freq, s2 / s1, roundCost);
+            }
         }
         System.exit(0);
     }
 
     private static Row epoch(StandaloneCluster cluster, SparkSession reader, Path work, String data, int executors,
-                             int images, int batch, int freq, String runId, List<String> extraConf) throws Exception {
+                             int images, int batch, int freq, String runId, String kind, List<String> extraConf)
+            throws Exception {
         Path out = work.resolve("out-" + runId);
         List<String> cmd = new ArrayList<>(List.of("bash", StandaloneCluster.ROOT.resolve("submit/standalone.sh").toString(),
                 "--master", cluster.masterUrl(), "--executors", Integer.toString(executors), "--executor-cores", "1",
@@ -64,7 +69,8 @@ public final class ClusterScalingBench {
         }
         cmd.addAll(List.of("train", "--data", data, "--output", out.toString(), "--run-id", runId, "--epochs", "1",
                 "--limit-train", Integer.toString(images), "--limit-test", "200",
-                "--batch-size-per-worker", Integer.toString(batch), "--averaging-frequency", Integer.toString(freq)));
+                "--batch-size-per-worker", Integer.toString(batch), "--averaging-frequency", Integer.toString(freq),
+                "--averaging", kind));
         ProcessBuilder pb = new ProcessBuilder(cmd).inheritIO();
         pb.environment().remove("SPARK_HOME");
         pb.environment().put("SPARK_LOCAL_IP", "127.0.0.1");
