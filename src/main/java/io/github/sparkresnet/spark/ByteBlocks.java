@@ -1,14 +1,18 @@
 package io.github.sparkresnet.spark;
 
+import io.netty.buffer.ByteBuf;
 import java.io.Serializable;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.util.ArrayDeque;
 import java.util.HashMap;
 import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
 import java.util.function.Predicate;
 import org.apache.spark.SparkEnv;
 import org.apache.spark.network.buffer.ManagedBuffer;
+import org.apache.spark.network.shuffle.BlockFetchingListener;
 import org.apache.spark.storage.BlockData;
 import org.apache.spark.storage.BlockId;
 import org.apache.spark.storage.BlockManager;
@@ -66,7 +70,10 @@ public final class ByteBlocks {
         }
     }
 
-    /** A block's bytes, read-only, while held: views of the stored chunks locally, a copy from a peer. */
+    /**
+     * A block's bytes while held: views of the stored chunks locally; from a peer, a copy in a
+     * recycled buffer, taken back when the read is closed.
+     */
     public static final class Read implements AutoCloseable {
         private final ByteBuffer[] chunks;
         private final boolean remote;
@@ -167,18 +174,58 @@ public final class ByteBlocks {
                 bm.releaseLock(id, Option.empty());
             });
         }
-        ManagedBuffer fetched;
+        ByteBuffer fetched = fetch(bm, ref);
+        return new Read(new ByteBuffer[] {fetched}, true, () -> spare(fetched));
+    }
+
+    /**
+     * Fetches a peer's block into a buffer from {@link #allocate}, copied straight from the network
+     * buffers (Spark's own {@code fetchBlockSync} would allocate and zero a new heap buffer every time).
+     */
+    private static ByteBuffer fetch(BlockManager bm, Ref ref) {
+        CompletableFuture<ByteBuffer> done = new CompletableFuture<>();
+        bm.blockTransferService().fetchBlocks(ref.host(), ref.port(), ref.executorId(),
+                new String[] {new TestBlockId(ref.name()).name()}, new BlockFetchingListener() {
+                    @Override
+                    public void onBlockFetchSuccess(String blockId, ManagedBuffer data) {
+                        try {
+                            ByteBuffer into = allocate(Math.toIntExact(data.size()));
+                            Object netty = data.convertToNetty();
+                            if (netty instanceof ByteBuf buf) {
+                                try {
+                                    buf.getBytes(buf.readerIndex(), into.duplicate());
+                                } finally {
+                                    buf.release();
+                                }
+                            } else {
+                                into.duplicate().put(data.nioByteBuffer());
+                            }
+                            done.complete(into);
+                        } catch (Throwable t) {
+                            done.completeExceptionally(t);
+                        }
+                    }
+
+                    @Override
+                    public void onBlockFetchFailure(String blockId, Throwable e) {
+                        done.completeExceptionally(e);
+                    }
+                }, null);
         try {
-            fetched = bm.blockTransferService().fetchBlockSync(ref.host(), ref.port(), ref.executorId(),
-                    new TestBlockId(ref.name()).name(), null);
-        } catch (Exception e) { // Scala throws SparkException, a checked exception, undeclared
-            throw new MissingBlockException(ref, "fetching it failed: " + e, e);
+            return done.get();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new MissingBlockException(ref, "interrupted while fetching it", e);
+        } catch (ExecutionException e) {
+            throw new MissingBlockException(ref, "fetching it failed: " + e.getCause(), e.getCause());
         }
-        try {
-            return new Read(new ByteBuffer[] {fetched.nioByteBuffer()}, true, fetched::release);
-        } catch (java.io.IOException e) {
-            fetched.release();
-            throw new MissingBlockException(ref, "reading the fetched bytes failed: " + e, e);
+    }
+
+    /** Takes back a buffer from {@link #allocate} that no block holds. */
+    private static synchronized void spare(ByteBuffer buffer) {
+        ArrayDeque<ByteBuffer> spare = SPARE.computeIfAbsent(buffer.capacity(), c -> new ArrayDeque<>());
+        if (spare.size() < SPARES_PER_SIZE) {
+            spare.push(buffer);
         }
     }
 
@@ -195,14 +242,9 @@ public final class ByteBlocks {
         for (String name : claimed.keySet()) {
             bm.removeBlock(new TestBlockId(name), false); // waits while a reader holds the block
         }
-        synchronized (ByteBlocks.class) {
-            for (Stored freed : claimed.values()) {
-                if (freed.own() != null) {
-                    ArrayDeque<ByteBuffer> spare = SPARE.computeIfAbsent(freed.own().capacity(), c -> new ArrayDeque<>());
-                    if (spare.size() < SPARES_PER_SIZE) {
-                        spare.push(freed.own());
-                    }
-                }
+        for (Stored freed : claimed.values()) {
+            if (freed.own() != null) {
+                spare(freed.own());
             }
         }
         return claimed.size();
