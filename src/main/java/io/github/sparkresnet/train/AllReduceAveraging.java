@@ -133,7 +133,7 @@ final class AllReduceAveraging implements Averaging {
                 .collect(Collectors.toList());
         List<ByteBlocks.Ref> read = contributions.stream().flatMap(List::stream).collect(Collectors.toList());
         List<SliceAverage.Report> means = run("average", read,
-                () -> jsc.parallelize(inputs, workers).map(new SliceAverage(blocks, meanJob)).collect());
+                () -> jsc.parallelize(inputs, workers).map(new SliceAverage(blocks, meanJob, recorder.memory())).collect());
         costs.averageTasks(means);
         List<ByteBlocks.Ref> out = means.stream().sorted(Comparator.comparingInt(SliceAverage.Report::slice))
                 .map(SliceAverage.Report::mean).collect(Collectors.toList());

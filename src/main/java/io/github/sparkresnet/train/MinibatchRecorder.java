@@ -43,6 +43,11 @@ final class MinibatchRecorder implements Serializable {
         PENALTY_BEFORE_UPDATE.set(net.calcRegularizationScore(true));
     }
 
+    /** Where the executor's memory samples go, for other work of the workers' tasks. */
+    ExecutorMemory memory() {
+        return memory;
+    }
+
     /** Just after the fit of a minibatch of {@code size} examples. */
     void after(ComputationGraph net, long size) {
         lossSum.add((net.score() - PENALTY_BEFORE_UPDATE.get()) * size);

@@ -4,6 +4,7 @@ import io.github.sparkresnet.model.NetworkState;
 import io.github.sparkresnet.model.ResNet34;
 import io.github.sparkresnet.spark.ByteBlocks;
 import io.github.sparkresnet.spark.Nd4jSetup;
+import io.github.sparkresnet.spark.ProcessMemory;
 
 import com.esotericsoftware.kryo.DefaultSerializer;
 import com.esotericsoftware.kryo.serializers.JavaSerializer;
@@ -76,6 +77,7 @@ final class ReplicaRound implements Function2<Integer, Iterator<DataSet>, Iterat
         List<ByteBlocks.Ref> published = publish(vector, slices, i -> blocks.workerSlice(job, worker, i));
         // Only a replica whose task got this far goes back: one interrupted inside DL4J is dropped.
         Replicas.release(blocks.run(), replica, job);
+        recorder.memory().recordPeak(ProcessMemory.now());
         return List.of(new Report(worker, images, published, traffic, t1 - t0, t2 - t1, System.nanoTime() - t2)).iterator();
     }
 

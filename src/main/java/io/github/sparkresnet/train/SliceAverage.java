@@ -1,6 +1,7 @@
 package io.github.sparkresnet.train;
 
 import io.github.sparkresnet.spark.ByteBlocks;
+import io.github.sparkresnet.spark.ProcessMemory;
 
 import com.esotericsoftware.kryo.DefaultSerializer;
 import com.esotericsoftware.kryo.serializers.JavaSerializer;
@@ -17,6 +18,7 @@ import org.apache.spark.api.java.function.Function;
 final class SliceAverage implements Function<SliceAverage.Input, SliceAverage.Report> {
     private final RoundBlocks blocks;
     private final long job;
+    private final ExecutorMemory memory;
 
     /** Slice {@code slice} of each contributing worker (its index {@code workers[k]}, for the traffic count). */
     @DefaultSerializer(JavaSerializer.class) // Kryo 4 cannot construct records
@@ -28,9 +30,10 @@ final class SliceAverage implements Function<SliceAverage.Input, SliceAverage.Re
     record Report(int slice, ByteBlocks.Ref mean, SliceTraffic traffic, long nanos) implements Serializable {
     }
 
-    SliceAverage(RoundBlocks blocks, long job) {
+    SliceAverage(RoundBlocks blocks, long job, ExecutorMemory memory) {
         this.blocks = blocks;
         this.job = job;
+        this.memory = memory;
     }
 
     @Override
@@ -49,6 +52,7 @@ final class SliceAverage implements Function<SliceAverage.Input, SliceAverage.Re
             }
             ByteBuffer mean = SliceMean.into(parts, ByteBlocks.allocate(Math.toIntExact(reads.get(0).size()))).flip();
             ByteBlocks.Ref ref = ByteBlocks.put(blocks.meanSlice(job, in.slice()), mean);
+            memory.recordPeak(ProcessMemory.now()); // the inputs still held, the mean published
             return new Report(in.slice(), ref, traffic, System.nanoTime() - t0);
         } finally {
             reads.forEach(ByteBlocks.Read::close);

@@ -68,11 +68,13 @@ class DriverKillIT {
         TrainingJob job = new TrainingJob(TestSpark.get(), Main.trainConfig("--data", data, "--output",
                 out.resolve("scoring").toString(), "--limit-train", "192", "--limit-test", "64"));
         List<DataSet> test = Minibatches.inOrder(job.plan().test(), 64, Normalization.HALF).collect();
-        EvalResult eval = Evaluator.evaluate(net, test, List.of("airplane", "bird"), TestTimeAugmentation.NONE);
         Row last = rows.get(2);
+        // scored as the run scored it (the default --tta flip: each image with its mirror)
+        TestTimeAugmentation tta = TestTimeAugmentation.named(last.getAs("val_tta"));
+        EvalResult eval = Evaluator.evaluate(net, test, List.of("airplane", "bird"), tta);
         assertEquals(64, eval.examples());
         assertEquals((double) last.getAs("val_accuracy"), eval.accuracy(), 1.0 / 64 + 1e-9,
                 "within one image of the recorded accuracy (thread counts may differ between the JVMs)");
-        assertEquals((double) last.getAs("val_loss"), eval.meanLoss(), 1e-2);
+        assertEquals((double) last.getAs("val_loss"), eval.meanLoss(), 1e-3);
     }
 }

@@ -66,12 +66,14 @@ class LongRunMemoryIT {
         }
         // The peaks hold whatever garbage the last collection left, so they move by hundreds of MB
         // between epochs with GC timing (BENCHMARKS "Memory"): recorded for sizing, never under what
-        // is retained once that garbage is gone.
+        // is retained once that garbage is gone, but for what the full GC itself allocates (its
+        // marking structures, a few MB the first time).
+        long gcBookkeeping = 16L << 20;
         for (String kind : List.of("rss", "offheap")) {
             List<Long> peaks = perEpoch(rows, "executor_" + kind + "_bytes");
             List<Long> retained = perEpoch(rows, "executor_" + kind + "_retained_bytes");
             for (int e = 0; e < rows.size(); e++) {
-                assertTrue(peaks.get(e) >= retained.get(e), "epoch " + (e + 1) + ": " + kind
+                assertTrue(peaks.get(e) >= retained.get(e) - gcBookkeeping, "epoch " + (e + 1) + ": " + kind
                         + " peak under what is retained\n" + table);
             }
         }
