@@ -7,6 +7,8 @@ import org.deeplearning4j.nn.graph.ComputationGraph;
 import org.deeplearning4j.nn.layers.convolution.ConvolutionHelper;
 import org.deeplearning4j.nn.layers.convolution.ConvolutionLayer;
 import org.deeplearning4j.nn.layers.mkldnn.BaseMKLDNNHelper;
+import org.deeplearning4j.nn.layers.normalization.BatchNormalization;
+import org.deeplearning4j.nn.layers.normalization.BatchNormalizationHelper;
 import org.deeplearning4j.util.ModelSerializer;
 import org.nd4j.linalg.factory.Nd4j;
 import org.slf4j.Logger;
@@ -81,29 +83,44 @@ public final class OneDnnHelpers {
     public static final long BUILT_IN_BACKPROP_MAX_PIXELS = Long.getLong("sparkresnet.builtinBackpropMaxPixels", 0);
 
     /**
-     * Gives every oneDNN convolution helper of {@code net} the small-input backprop paths.
-     * Idempotent; returns how many layers it changed. Call after {@code init()}, on each JVM's copy.
+     * Whether batch-norm layers on NCHW activations compute in {@link NchwBatchNormHelper}'s loops
+     * instead of DL4J's oneDNN helper ({@code -Dsparkresnet.nchwBatchNorm=false} for comparisons).
+     * Measured in BENCHMARKS.md.
+     */
+    public static final boolean NCHW_BATCH_NORM =
+            Boolean.parseBoolean(System.getProperty("sparkresnet.nchwBatchNorm", "true"));
+
+    /**
+     * Gives every oneDNN convolution helper of {@code net} the small-input backprop paths, and every
+     * batch-norm helper the NCHW loops ({@link #NCHW_BATCH_NORM}). Idempotent; returns how many layers
+     * it changed. Call after {@code init()}, on each JVM's copy.
      */
     public static int tune(ComputationGraph net) {
         int changed = 0;
         for (org.deeplearning4j.nn.api.Layer layer : net.getLayers()) {
             if (layer instanceof ConvolutionLayer conv && conv.getHelper() instanceof ConvolutionHelper helper
                     && !(helper instanceof SmallInputConvHelper)) {
-                setHelper(conv, new SmallInputConvHelper(helper, BUILT_IN_BACKPROP_MAX_PIXELS, GEMM_BACKPROP_MAX_PIXELS));
+                setHelper(ConvolutionLayer.class, conv,
+                        new SmallInputConvHelper(helper, BUILT_IN_BACKPROP_MAX_PIXELS, GEMM_BACKPROP_MAX_PIXELS));
+                changed++;
+            } else if (NCHW_BATCH_NORM && layer instanceof BatchNormalization bn
+                    && bn.getHelper() instanceof BatchNormalizationHelper helper
+                    && !(helper instanceof NchwBatchNormHelper)) {
+                setHelper(BatchNormalization.class, bn, new NchwBatchNormHelper(helper));
                 changed++;
             }
         }
         return changed;
     }
 
-    private static void setHelper(ConvolutionLayer layer, ConvolutionHelper helper) {
+    private static <L> void setHelper(Class<L> layerClass, L layer, Object helper) {
         try {
-            Field f = ConvolutionLayer.class.getDeclaredField("helper");
+            Field f = layerClass.getDeclaredField("helper");
             f.setAccessible(true);
             f.set(layer, helper);
         } catch (ReflectiveOperationException e) {
-            throw new IllegalStateException("DL4J's ConvolutionLayer has no 'helper' field any more: remove "
-                    + "OneDnnHelpers.tune on this DL4J version", e);
+            throw new IllegalStateException("DL4J's " + layerClass.getSimpleName() + " has no 'helper' field any "
+                    + "more: remove OneDnnHelpers.tune on this DL4J version", e);
         }
     }
 

@@ -7,7 +7,6 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import java.util.Map;
 import org.deeplearning4j.nn.gradient.Gradient;
 import org.deeplearning4j.nn.graph.ComputationGraph;
-import org.deeplearning4j.nn.layers.mkldnn.MKLDNNBatchNormHelper;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.Test;
 import org.nd4j.linalg.api.buffer.DataType;
@@ -38,7 +37,7 @@ class OneDnnHelpersTest {
         ComputationGraph net = ResNet34.build(ResNetConfig.cifarPair());
         assertTrue(net.getLayer("stem_conv").getHelper() instanceof SmallInputConvHelper);
         assertTrue(net.getLayer("s4b2_conv1").getHelper() instanceof SmallInputConvHelper);
-        assertTrue(net.getLayer("s3b2_bn1").getHelper() instanceof MKLDNNBatchNormHelper);
+        assertTrue(net.getLayer("s3b2_bn1").getHelper() instanceof NchwBatchNormHelper);
         assertEquals(0, OneDnnHelpers.tune(net), "tune is idempotent");
     }
 
