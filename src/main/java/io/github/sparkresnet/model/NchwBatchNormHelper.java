@@ -1,9 +1,7 @@
 package io.github.sparkresnet.model;
 
-import java.nio.ByteOrder;
 import java.nio.FloatBuffer;
 import java.util.Map;
-import org.bytedeco.javacpp.FloatPointer;
 import org.deeplearning4j.nn.conf.CNN2DFormat;
 import org.deeplearning4j.nn.gradient.DefaultGradient;
 import org.deeplearning4j.nn.gradient.Gradient;
@@ -32,8 +30,7 @@ import org.nd4j.linalg.factory.Nd4j;
  *
  * <p>Semantics are DL4J's: biased minibatch variance; the minibatch mean and variance kept for the
  * layer, which turns them into its running-statistics update after the backward pass. Compared with
- * DL4J's built-in path in
- * {@code NchwBatchNormHelperTest}; measured in BENCHMARKS.md.
+ * DL4J's built-in path in {@code NchwBatchNormHelperTest}; measured in BENCHMARKS.md.
  */
 final class NchwBatchNormHelper implements BatchNormalizationHelper {
     private final BatchNormalizationHelper fallback;
@@ -270,7 +267,6 @@ final class NchwBatchNormHelper implements BatchNormalizationHelper {
 
     /** The floats of a c-contiguous array, read and written in place (no copy). */
     private static FloatBuffer floats(INDArray a) {
-        FloatPointer start = new FloatPointer(a.data().addressPointer()).getPointer(a.offset());
-        return start.position(0).limit(a.length()).asByteBuffer().order(ByteOrder.nativeOrder()).asFloatBuffer();
+        return NetworkState.view(a, 0, a.length()).asFloatBuffer();
     }
 }

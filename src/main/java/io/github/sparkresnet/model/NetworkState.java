@@ -97,9 +97,10 @@ public final class NetworkState {
     /**
      * A direct buffer over floats [from, to) of {@code array}, made by JNI for exactly that range: not
      * a slice or duplicate of another buffer, and without a cleaner, so that Spark's block manager,
-     * which disposes the direct buffers of blocks it removes, leaves the network's memory alone.
+     * which disposes the direct buffers of blocks it removes, leaves the network's memory alone. In
+     * native byte order; {@code array} must be one contiguous run of floats.
      */
-    private static ByteBuffer view(INDArray array, long from, long to) {
+    static ByteBuffer view(INDArray array, long from, long to) {
         if (from == to) {
             return ByteBuffer.allocate(0);
         }

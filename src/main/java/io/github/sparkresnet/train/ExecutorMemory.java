@@ -16,8 +16,8 @@ import org.apache.spark.api.java.JavaSparkContext;
  * {@code --averaging driver}, earlier rounds' networks, ~255 MB each) the last collection left:
  * <ul>
  *   <li>the peak: the highest sample the workers take after every minibatch fit, at the end of
- *       every all-reduce task and before the retained measurement's GC, what containers must hold; it moves by several hundred MB between
- *       epochs with GC timing;</li>
+ *       every all-reduce task and before the retained measurement's GC, what containers must hold;
+ *       it moves by several hundred MB between epochs with GC timing;</li>
  *   <li>retained: after the epoch, each executor measures itself after a full GC (one short task per
  *       worker slot); a leak lifts it, GC timing does not.</li>
  * </ul>
