@@ -1,6 +1,8 @@
 package io.github.sparkresnet.model;
 
-import java.nio.FloatBuffer;
+import static io.github.sparkresnet.model.FloatViews.contiguous;
+import static io.github.sparkresnet.model.FloatViews.floats;
+
 import java.util.Map;
 import org.deeplearning4j.nn.conf.CNN2DFormat;
 import org.deeplearning4j.nn.gradient.DefaultGradient;
@@ -13,7 +15,6 @@ import org.nd4j.common.primitives.Pair;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.memory.MemoryWorkspace;
 import org.nd4j.linalg.api.ndarray.INDArray;
-import org.nd4j.linalg.api.shape.Shape;
 import org.nd4j.linalg.factory.Nd4j;
 
 /**
@@ -259,14 +260,5 @@ final class NchwBatchNormHelper implements BatchNormalizationHelper {
                 varCache = Nd4j.createUninitialized(DataType.FLOAT, channels);
             }
         }
-    }
-
-    private static INDArray contiguous(INDArray a) {
-        return a.ordering() == 'c' && Shape.hasDefaultStridesForShape(a) ? a : a.dup('c');
-    }
-
-    /** The floats of a c-contiguous array, read and written in place (no copy). */
-    private static FloatBuffer floats(INDArray a) {
-        return NetworkState.view(a, 0, a.length()).asFloatBuffer();
     }
 }

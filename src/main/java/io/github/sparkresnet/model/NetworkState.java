@@ -104,7 +104,9 @@ public final class NetworkState {
         if (from == to) {
             return ByteBuffer.allocate(0);
         }
-        FloatPointer start = new FloatPointer(array.data().addressPointer()).getPointer(array.offset() + from);
+        // The buffer's address already points at the array's first element: ND4J gives a view (a layer's
+        // weights inside the flat parameters) a buffer of its own, offset included.
+        FloatPointer start = new FloatPointer(array.data().addressPointer()).getPointer(from);
         return start.position(0).limit(to - from).asByteBuffer();
     }
 

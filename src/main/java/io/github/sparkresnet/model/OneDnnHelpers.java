@@ -69,14 +69,14 @@ public final class OneDnnHelpers {
     }
 
     /**
-     * Input area (pixels) up to which convolutions backprop as dense matrix products where every
+     * Input area (pixels) up to which convolutions compute as dense matrix products where every
      * output pixel sees every input pixel (stages 3 and 4 on 32x32 images); see
      * {@link SmallInputConvGemm}. 0 turns it off. Measured in BENCHMARKS.md.
      */
-    public static final long GEMM_BACKPROP_MAX_PIXELS = Long.getLong("sparkresnet.gemmBackpropMaxPixels", 4);
+    public static final long GEMM_MAX_PIXELS = Long.getLong("sparkresnet.gemmMaxPixels", 4);
 
     /**
-     * Input area (pixels) up to which convolutions that {@link #GEMM_BACKPROP_MAX_PIXELS} does not
+     * Input area (pixels) up to which convolutions that {@link #GEMM_MAX_PIXELS} does not
      * cover backprop with DL4J's built-in im2col code instead of oneDNN. Off by default; 1 with the
      * GEMM path off reproduces the measurements made before it existed (BENCHMARKS.md).
      */
@@ -101,7 +101,7 @@ public final class OneDnnHelpers {
             if (layer instanceof ConvolutionLayer conv && conv.getHelper() instanceof ConvolutionHelper helper
                     && !(helper instanceof SmallInputConvHelper)) {
                 setHelper(ConvolutionLayer.class, conv,
-                        new SmallInputConvHelper(helper, BUILT_IN_BACKPROP_MAX_PIXELS, GEMM_BACKPROP_MAX_PIXELS));
+                        new SmallInputConvHelper(helper, BUILT_IN_BACKPROP_MAX_PIXELS, GEMM_MAX_PIXELS));
                 changed++;
             } else if (NCHW_BATCH_NORM && layer instanceof BatchNormalization bn
                     && bn.getHelper() instanceof BatchNormalizationHelper helper

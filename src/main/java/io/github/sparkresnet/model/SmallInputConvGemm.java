@@ -1,10 +1,9 @@
 package io.github.sparkresnet.model;
 
-import static org.nd4j.linalg.indexing.NDArrayIndex.all;
-import static org.nd4j.linalg.indexing.NDArrayIndex.point;
+import static io.github.sparkresnet.model.FloatViews.contiguous;
+import static io.github.sparkresnet.model.FloatViews.floats;
 
-import java.util.ArrayList;
-import java.util.List;
+import java.util.Arrays;
 import org.deeplearning4j.nn.gradient.DefaultGradient;
 import org.deeplearning4j.nn.gradient.Gradient;
 import org.deeplearning4j.nn.params.ConvolutionParamInitializer;
@@ -12,64 +11,95 @@ import org.deeplearning4j.nn.workspace.ArrayType;
 import org.deeplearning4j.nn.workspace.LayerWorkspaceMgr;
 import org.nd4j.common.primitives.Pair;
 import org.nd4j.linalg.api.buffer.DataType;
+import org.nd4j.linalg.api.memory.MemoryWorkspace;
 import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.factory.Broadcast;
 import org.nd4j.linalg.factory.Nd4j;
 
 /**
- * The backprop of a convolution whose input has so few pixels that every output pixel sees every
- * input pixel (a 3x3 kernel with padding 1 on 2x2 or 1x1 inputs: ResNet34's stages 3 and 4 on 32x32
- * images), as one small matrix product per (input pixel, output pixel) pair.
+ * A convolution whose input has so few pixels that every output pixel sees every input pixel (a 3x3
+ * kernel with padding 1 on 2x2 or 1x1 inputs: ResNet34's stages 3 and 4 on 32x32 images), computed
+ * as one dense matrix product per pass on the NCHW activations as they lie in memory.
  *
- * <p>Why: each pair is connected by exactly one kernel tap, so with {@code X_q} the input at pixel q
- * ({@code [mb, cIn]}), {@code dY_p} the gradient at output pixel p and {@code W_t} tap t
- * ({@code [cOut, cIn]}): {@code dX_q = sum_p dY_p W_t(p,q)} and {@code dW_t = sum over t's pairs of
- * dY_p^T X_q}. No padding zeros are multiplied (im2col multiplies 9/4 of the work on 2x2 inputs, 9x
- * on 1x1) and no Winograd transforms run (oneDNN 2.3, as bundled with DL4J M2.1, picks Winograd for
- * these on AVX-512: about 20 ms a call at 256 channels). Measured in BENCHMARKS.md.
+ * <p>Why: each (input pixel q, output pixel p) pair is connected by exactly one kernel tap t(p,q). So
+ * with the weights unrolled to {@code U[(o,p), (i,q)] = W[o, i, t(p,q)]} (rows: output channel, then
+ * output pixel; columns: input channel, then input pixel, which is how one image's NCHW activations
+ * are laid out), and {@code X}, {@code dY} the activations and output gradients as [mb, channels x pixels]:
+ * <ul>
+ *   <li>forward {@code Y = X U^T},</li>
+ *   <li>input gradient {@code dX = dY U},</li>
+ *   <li>weight gradient: {@code G = dY^T X}, then {@code dW[o, i, t] = sum of G[(o,p), (i,q)]} over t's pairs.</li>
+ * </ul>
+ * No padding zeros are multiplied (a convolution kernel multiplies 9/4 of the work on 2x2 inputs, 9x on
+ * 1x1), no activation changes layout (oneDNN 2.3, as bundled with DL4J M2.1, reorders NCHW to NHWC and
+ * back around every call), and no Winograd transforms run (it picks Winograd for these on AVX-512).
+ * Only the weights are rearranged, in Java loops over heap copies. Measured in BENCHMARKS.md.
  *
  * <p>{@link #plan} says whether a shape qualifies; the caller checks NCHW, float and dilation 1.
  */
 final class SmallInputConvGemm {
-    /** One (input pixel q, output pixel p) pair and the kernel tap (row-major index) that connects them. */
-    private record Tap(int q, int p, int tap) {
-    }
-
     private final int inPixels;
+    private final long outH;
+    private final long outW;
     private final int outPixels;
-    private final int kernelW;
-    private final List<Tap> taps;
-    /** The distinct kernel taps of {@link #taps}: the only weights read and gradients written. */
-    private final int[] usedTaps;
+    private final int kernelTaps;
+    /** {@code tapOf[p * inPixels + q]}: the kernel tap (row-major index) joining output pixel p to input pixel q. */
+    private final int[] tapOf;
+    /**
+     * The unrolled weights of the last call and the weights they were made from: the backprop of a
+     * training step and every inference batch between two updates reuse them. Outside workspaces,
+     * as they outlive a pass.
+     */
+    private INDArray unrolled;
+    private float[] unrolledFrom;
 
-    private SmallInputConvGemm(int inPixels, int outPixels, int kernelW, List<Tap> taps) {
+    private SmallInputConvGemm(int inPixels, long outH, long outW, int kernelTaps, int[] tapOf) {
         this.inPixels = inPixels;
-        this.outPixels = outPixels;
-        this.kernelW = kernelW;
-        this.taps = taps;
-        this.usedTaps = taps.stream().mapToInt(Tap::tap).distinct().sorted().toArray();
+        this.outH = outH;
+        this.outW = outW;
+        this.outPixels = (int) (outH * outW);
+        this.kernelTaps = kernelTaps;
+        this.tapOf = tapOf;
     }
 
     /**
      * The plan for a convolution from {@code inH x inW} to {@code outH x outW} pixels, or null when
-     * some (input, output) pixel pair is out of the kernel's reach: then im2col or oneDNN suit better.
+     * some (input, output) pixel pair is out of the kernel's reach: then the unrolled weights would
+     * hold zeros, and oneDNN suits better.
      */
     static SmallInputConvGemm plan(long inH, long inW, long outH, long outW, int[] kernel, int[] strides, int[] pad) {
-        List<Tap> taps = new ArrayList<>();
-        for (int u = 0; u < inH; u++) {
-            for (int v = 0; v < inW; v++) {
-                for (int i = 0; i < outH; i++) {
-                    for (int j = 0; j < outW; j++) {
+        int in = (int) (inH * inW);
+        int out = (int) (outH * outW);
+        int[] tapOf = new int[in * out];
+        for (int i = 0; i < outH; i++) {
+            for (int j = 0; j < outW; j++) {
+                for (int u = 0; u < inH; u++) {
+                    for (int v = 0; v < inW; v++) {
                         int a = u - i * strides[0] + pad[0];
                         int b = v - j * strides[1] + pad[1];
                         if (a < 0 || a >= kernel[0] || b < 0 || b >= kernel[1]) {
                             return null;
                         }
-                        taps.add(new Tap((int) (u * inW + v), (int) (i * outW + j), a * kernel[1] + b));
+                        tapOf[(int) ((i * outW + j) * in + u * inW + v)] = a * kernel[1] + b;
                     }
                 }
             }
         }
-        return new SmallInputConvGemm((int) (inH * inW), (int) (outH * outW), kernel[1], taps);
+        return new SmallInputConvGemm(in, outH, outW, kernel[0] * kernel[1], tapOf);
+    }
+
+    /** The convolution's output before its activation, NCHW, as DL4J's convolution helpers return it. */
+    INDArray forward(INDArray input, INDArray weights, INDArray bias, LayerWorkspaceMgr workspaceMgr) {
+        long mb = input.size(0);
+        int cIn = (int) weights.size(1);
+        int cOut = (int) weights.size(0);
+        INDArray unrolled = unrolled(weights, cOut, cIn);
+        INDArray out = workspaceMgr.createUninitialized(ArrayType.ACTIVATIONS, DataType.FLOAT, mb, cOut, outH, outW);
+        Nd4j.gemm(rows(input, mb), unrolled, out.reshape('c', mb, (long) cOut * outPixels), false, true, 1.0, 0.0);
+        if (bias != null) {
+            Broadcast.add(out, bias.reshape(cOut), out, 1);
+        }
+        return out;
     }
 
     /**
@@ -80,37 +110,19 @@ final class SmallInputConvGemm {
     Pair<Gradient, INDArray> backprop(INDArray input, INDArray weights, INDArray bias, INDArray delta,
                                       INDArray biasGradView, INDArray weightGradView, LayerWorkspaceMgr workspaceMgr) {
         long mb = input.size(0);
-        long cIn = weights.size(1);
-        long cOut = weights.size(0);
-        int kernelTaps = (int) (weights.size(2) * weights.size(3));
+        int cIn = (int) weights.size(1);
+        int cOut = (int) weights.size(0);
+        INDArray x = rows(input, mb);
+        INDArray dy = rows(delta, mb);
 
-        // Every operand contiguous: ND4J copies between strided views cost more than the products.
-        INDArray x = pixelMajor(input, inPixels, workspaceMgr);
-        INDArray dy = pixelMajor(delta, outPixels, workspaceMgr);
-        INDArray tapWeights = workspaceMgr.createUninitialized(ArrayType.BP_WORKING_MEM, DataType.FLOAT, kernelTaps, cOut, cIn);
-        INDArray tapGrads = workspaceMgr.createUninitialized(ArrayType.BP_WORKING_MEM, DataType.FLOAT, kernelTaps, cOut, cIn);
-        for (int tap : usedTaps) {
-            tapWeights.get(point(tap)).assign(weights.get(all(), all(), point(tap / kernelW), point(tap % kernelW)));
-        }
-
-        // dX_q = sum over p of dY_p W_tap(p,q); dW_tap = sum over its pairs of dY_p^T X_q.
-        INDArray dx = workspaceMgr.createUninitialized(ArrayType.BP_WORKING_MEM, DataType.FLOAT, inPixels, mb, cIn);
-        boolean[] tapStarted = new boolean[kernelTaps];
-        boolean[] dxStarted = new boolean[inPixels];
-        for (Tap t : taps) {
-            Nd4j.gemm(dy.get(point(t.p)), tapWeights.get(point(t.tap)), dx.get(point(t.q)), false, false,
-                    1.0, dxStarted[t.q] ? 1.0 : 0.0);
-            Nd4j.gemm(dy.get(point(t.p)), x.get(point(t.q)), tapGrads.get(point(t.tap)), true, false,
-                    1.0, tapStarted[t.tap] ? 1.0 : 0.0);
-            dxStarted[t.q] = true;
-            tapStarted[t.tap] = true;
-        }
+        INDArray unrolled = unrolled(weights, cOut, cIn);
         INDArray gradAtInput = workspaceMgr.createUninitialized(ArrayType.ACTIVATION_GRAD, DataType.FLOAT, input.shape());
-        gradAtInput.reshape('c', mb, cIn, inPixels).assign(dx.permute(1, 2, 0));
-        weightGradView.assign(0);
-        for (int tap : usedTaps) {
-            weightGradView.get(all(), all(), point(tap / kernelW), point(tap % kernelW)).assign(tapGrads.get(point(tap)));
-        }
+        Nd4j.gemm(dy, unrolled, gradAtInput.reshape('c', mb, (long) cIn * inPixels), false, false, 1.0, 0.0);
+
+        INDArray pairGrads = workspaceMgr.createUninitialized(ArrayType.BP_WORKING_MEM, DataType.FLOAT,
+                (long) cOut * outPixels, (long) cIn * inPixels);
+        Nd4j.gemm(dy, x, pairGrads, true, false, 1.0, 0.0);
+        foldIntoTaps(pairGrads, weightGradView, cOut, cIn);
 
         Gradient gradient = new DefaultGradient();
         if (bias != null) {
@@ -121,12 +133,93 @@ final class SmallInputConvGemm {
         return new Pair<>(gradient, gradAtInput);
     }
 
-    /** {@code [mb, channels, h, w]} as {@code [pixels, mb, channels]}: each pixel's values a contiguous matrix. */
-    private static INDArray pixelMajor(INDArray nchw, int pixels, LayerWorkspaceMgr workspaceMgr) {
-        long mb = nchw.size(0);
-        long channels = nchw.size(1);
-        INDArray out = workspaceMgr.createUninitialized(ArrayType.BP_WORKING_MEM, DataType.FLOAT, pixels, mb, channels);
-        out.assign(nchw.reshape('c', mb, channels, pixels).permute(2, 0, 1));
-        return out;
+    /** NCHW activations as the matrix [mb, channels x pixels], without a copy when they are contiguous. */
+    private static INDArray rows(INDArray nchw, long mb) {
+        return contiguous(nchw).reshape('c', mb, nchw.length() / mb);
     }
+
+    /**
+     * {@code U[(o,p), (i,q)] = W[o, i, t(p,q)]}, built in a heap copy, or the last call's when the
+     * weights are bit for bit the same (compared in full: a weight update may change any of them).
+     */
+    private INDArray unrolled(INDArray weights, int cOut, int cIn) {
+        int weightLength = cOut * cIn * kernelTaps;
+        int length = cOut * outPixels * cIn * inPixels;
+        Scratch scratch = SCRATCH.get().ensure(weightLength, length);
+        float[] w = scratch.weights;
+        float[] u = scratch.unrolled;
+        floats(contiguous(weights)).get(w, 0, weightLength);
+        if (unrolled != null && unrolled.length() == length && Arrays.equals(w, 0, weightLength, unrolledFrom, 0, weightLength)) {
+            return unrolled;
+        }
+        // One (output pixel, input pixel) pair at a time: a strided walk over one kernel tap of the weights.
+        int rowLength = cIn * inPixels;
+        for (int o = 0; o < cOut; o++) {
+            for (int p = 0; p < outPixels; p++) {
+                int row = (o * outPixels + p) * rowLength;
+                for (int q = 0; q < inPixels; q++) {
+                    int from = o * cIn * kernelTaps + tapOf[p * inPixels + q];
+                    int to = row + q;
+                    for (int i = 0; i < cIn; i++) {
+                        u[to + i * inPixels] = w[from + i * kernelTaps];
+                    }
+                }
+            }
+        }
+        if (unrolled == null || unrolled.length() != length) {
+            try (MemoryWorkspace ignored = Nd4j.getMemoryManager().scopeOutOfWorkspaces()) {
+                unrolled = Nd4j.createUninitialized(DataType.FLOAT, (long) cOut * outPixels, (long) cIn * inPixels);
+            }
+            unrolledFrom = new float[weightLength];
+        }
+        floats(unrolled).put(u, 0, length);
+        System.arraycopy(w, 0, unrolledFrom, 0, weightLength);
+        return unrolled;
+    }
+
+    /** {@code dW[o, i, t] = sum of G[(o,p), (i,q)]} over the pairs t joins; taps no pair uses get 0. */
+    private void foldIntoTaps(INDArray pairGrads, INDArray weightGradView, int cOut, int cIn) {
+        int length = cOut * outPixels * cIn * inPixels;
+        Scratch scratch = SCRATCH.get().ensure(cOut * cIn * kernelTaps, length);
+        float[] g = scratch.unrolled;
+        float[] w = scratch.weights;
+        floats(pairGrads).get(g, 0, length);
+        Arrays.fill(w, 0, cOut * cIn * kernelTaps, 0f);
+        int rowLength = cIn * inPixels;
+        for (int o = 0; o < cOut; o++) {
+            for (int p = 0; p < outPixels; p++) {
+                int row = (o * outPixels + p) * rowLength;
+                for (int q = 0; q < inPixels; q++) {
+                    int to = o * cIn * kernelTaps + tapOf[p * inPixels + q];
+                    int from = row + q;
+                    for (int i = 0; i < cIn; i++) {
+                        w[to + i * kernelTaps] += g[from + i * inPixels];
+                    }
+                }
+            }
+        }
+        INDArray target = contiguous(weightGradView);
+        floats(target).put(w, 0, cOut * cIn * kernelTaps);
+        if (target != weightGradView) {
+            weightGradView.assign(target);
+        }
+    }
+
+    /** Per-thread heap arrays for the weights and their unrolled form, grown to the largest layer seen. */
+    private static final class Scratch {
+        float[] weights = new float[0];
+        float[] unrolled = new float[0];
+
+        Scratch ensure(int weightLength, int unrolledLength) {
+            if (weights.length < weightLength) {
+                weights = new float[weightLength];
+            }
+            if (unrolled.length < unrolledLength) {
+                unrolled = new float[unrolledLength];
+            }
+            return this;
+        }
+    }
+
+    private static final ThreadLocal<Scratch> SCRATCH = ThreadLocal.withInitial(Scratch::new);
 }

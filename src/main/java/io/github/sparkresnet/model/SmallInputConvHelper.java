@@ -1,5 +1,6 @@
 package io.github.sparkresnet.model;
 
+import java.util.Arrays;
 import java.util.Map;
 import org.deeplearning4j.nn.conf.CNN2DFormat;
 import org.deeplearning4j.nn.conf.ConvolutionMode;
@@ -16,13 +17,15 @@ import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
 
 /**
- * Wraps DL4J's oneDNN convolution helper: oneDNN forward always; backprop by {@link SmallInputConvGemm}
- * on inputs of at most {@code maxGemmPixels} pixels where it applies, by oneDNN elsewhere.
+ * Wraps DL4J's oneDNN convolution helper: convolutions on inputs of at most {@code maxGemmPixels}
+ * pixels compute both passes as {@link SmallInputConvGemm}'s dense products where it applies; the
+ * rest goes to oneDNN.
  *
  * <p>Why: on ResNet34's stages 3 and 4 with 32x32 images (2x2 and 1x1 inputs), oneDNN 2.3 as bundled
- * with DL4J M2.1 backprops a 3x3 convolution slowly: with its generic GEMM fallback on 1x1 inputs
- * (about 40 ms a call at 512 channels), and with Winograd on 2x2 inputs on AVX-512 CPUs (about 20 ms
- * a call at 256 channels); there the convolution is a handful of dense matrix products.
+ * with DL4J M2.1 computes a 3x3 convolution with padding zeros, layout reorders around every call, and
+ * in backprop a generic GEMM fallback on 1x1 inputs (about 40 ms a call at 512 channels) or Winograd on
+ * 2x2 inputs on AVX-512 CPUs (about 20 ms a call at 256 channels); there the convolution is one dense
+ * matrix product per pass.
  *
  * <p>{@code maxBuiltInPixels} keeps an older measured alternative reachable (DL4J's built-in im2col
  * backprop on inputs of at most that many pixels, {@code -Dsparkresnet.builtinBackpropMaxPixels});
@@ -32,6 +35,9 @@ final class SmallInputConvHelper implements ConvolutionHelper {
     private final ConvolutionHelper oneDnn;
     private final long maxBuiltInPixels;
     private final long maxGemmPixels;
+    /** The last plan and the geometry it is for: a layer sees one input size in a run. */
+    private SmallInputConvGemm plan;
+    private long[] planShape;
 
     SmallInputConvHelper(ConvolutionHelper oneDnn, long maxBuiltInPixels, long maxGemmPixels) {
         this.oneDnn = oneDnn;
@@ -51,17 +57,12 @@ final class SmallInputConvHelper implements ConvolutionHelper {
                                                      BwdFilterAlgo bwdFilterAlgo, BwdDataAlgo bwdDataAlgo,
                                                      ConvolutionMode convolutionMode, int[] dilation,
                                                      CNN2DFormat format, LayerWorkspaceMgr workspaceMgr) {
-        long pixels = format == CNN2DFormat.NCHW ? input.size(2) * input.size(3) : input.size(1) * input.size(2);
-        // The plan needs the padding as given: modes that compute their own (Same, Causal) go to oneDNN.
-        boolean explicitPadding = convolutionMode == ConvolutionMode.Truncate || convolutionMode == ConvolutionMode.Strict;
-        if (pixels <= maxGemmPixels && format == CNN2DFormat.NCHW && input.dataType() == DataType.FLOAT
-                && explicitPadding && dilation[0] == 1 && dilation[1] == 1) {
-            SmallInputConvGemm gemm = SmallInputConvGemm.plan(input.size(2), input.size(3), delta.size(2), delta.size(3),
-                    kernel, strides, pad);
-            if (gemm != null) {
-                return gemm.backprop(input, weights, bias, delta, biasGradView, weightGradView, workspaceMgr);
-            }
+        SmallInputConvGemm gemm = gemmFor(input, delta.size(2), delta.size(3), kernel, strides, pad, convolutionMode,
+                dilation, format);
+        if (gemm != null) {
+            return gemm.backprop(input, weights, bias, delta, biasGradView, weightGradView, workspaceMgr);
         }
+        long pixels = format == CNN2DFormat.NCHW ? input.size(2) * input.size(3) : input.size(1) * input.size(2);
         if (pixels <= maxBuiltInPixels) {
             return null;
         }
@@ -76,8 +77,34 @@ final class SmallInputConvHelper implements ConvolutionHelper {
     public INDArray preOutput(INDArray input, INDArray weights, INDArray bias, int[] kernel, int[] strides, int[] pad,
                               AlgoMode mode, FwdAlgo fwdAlgo, ConvolutionMode convolutionMode, int[] dilation,
                               CNN2DFormat format, LayerWorkspaceMgr workspaceMgr) {
+        if (format == CNN2DFormat.NCHW) {
+            // Truncate and Strict (the modes gemmFor accepts) both give floor((in + 2 pad - k) / stride) + 1.
+            long outH = (input.size(2) + 2L * pad[0] - kernel[0]) / strides[0] + 1;
+            long outW = (input.size(3) + 2L * pad[1] - kernel[1]) / strides[1] + 1;
+            SmallInputConvGemm gemm = gemmFor(input, outH, outW, kernel, strides, pad, convolutionMode, dilation, format);
+            if (gemm != null) {
+                return gemm.forward(input, weights, bias, workspaceMgr);
+            }
+        }
         return oneDnn.preOutput(input, weights, bias, kernel, strides, pad, mode, fwdAlgo, convolutionMode, dilation,
                 format, workspaceMgr);
+    }
+
+    /** The small-input plan for this call, or null when the shape or the settings need oneDNN. */
+    private SmallInputConvGemm gemmFor(INDArray input, long outH, long outW, int[] kernel, int[] strides, int[] pad,
+                                       ConvolutionMode convolutionMode, int[] dilation, CNN2DFormat format) {
+        // The plan needs the padding as given: modes that compute their own (Same, Causal) go to oneDNN.
+        boolean explicitPadding = convolutionMode == ConvolutionMode.Truncate || convolutionMode == ConvolutionMode.Strict;
+        if (format != CNN2DFormat.NCHW || input.dataType() != DataType.FLOAT || !explicitPadding
+                || dilation[0] != 1 || dilation[1] != 1 || input.size(2) * input.size(3) > maxGemmPixels) {
+            return null;
+        }
+        long[] shape = {input.size(2), input.size(3), outH, outW, kernel[0], kernel[1], strides[0], strides[1], pad[0], pad[1]};
+        if (!Arrays.equals(shape, planShape)) {
+            plan = SmallInputConvGemm.plan(shape[0], shape[1], outH, outW, kernel, strides, pad);
+            planShape = shape;
+        }
+        return plan;
     }
 
     @Override

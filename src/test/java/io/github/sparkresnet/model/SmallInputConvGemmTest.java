@@ -24,8 +24,9 @@ import org.nd4j.linalg.factory.Nd4j;
 import org.nd4j.linalg.lossfunctions.LossFunctions.LossFunction;
 
 /**
- * The small-input backprop computes what DL4J's built-in convolution computes: weight, bias and
- * input gradients (the input gradient of the second layer feeds the first layer's weight gradient).
+ * The small-input products compute what DL4J's built-in convolution computes: outputs in training and
+ * inference, weight, bias and input gradients (the input gradient of the second layer feeds the first
+ * layer's weight gradient), on toy channel counts and on ResNet34's own stage 3 and 4 shapes.
  */
 class SmallInputConvGemmTest {
 
@@ -47,16 +48,19 @@ class SmallInputConvGemmTest {
                 "1x1 stride-2 shortcut skips three of four input pixels");
     }
 
-    @ParameterizedTest(name = "{0}x{1} input, second conv k{2} stride {3} pad {4}, bias {5}")
+    @ParameterizedTest(name = "{0}x{1} input, {6} -> {7} channels, second conv k{2} stride {3} pad {4}, bias {5}")
     @CsvSource({
-        "2, 2, 3, 1, 1, false",
-        "2, 2, 3, 1, 1, true",
-        "1, 1, 3, 1, 1, false",
-        "2, 2, 3, 2, 1, true",
+        "2, 2, 3, 1, 1, false, 12, 10",
+        "2, 2, 3, 1, 1, true, 12, 10",
+        "1, 1, 3, 1, 1, false, 12, 10",
+        "2, 2, 3, 2, 1, true, 12, 10",
+        "2, 2, 3, 1, 1, false, 256, 256",
+        "2, 2, 3, 2, 1, false, 256, 512",
+        "1, 1, 3, 1, 1, false, 512, 512",
     })
-    void gradientsMatchDl4jBuiltInConvolution(int h, int w, int k, int stride, int pad, boolean bias) {
-        ComputationGraph builtIn = twoConvs(false, h, w, k, stride, pad, bias);
-        ComputationGraph gemm = twoConvs(true, h, w, k, stride, pad, bias);
+    void matchesDl4jBuiltInConvolution(int h, int w, int k, int stride, int pad, boolean bias, int mid, int out) {
+        ComputationGraph builtIn = twoConvs(false, h, w, k, stride, pad, bias, mid, out);
+        ComputationGraph gemm = twoConvs(true, h, w, k, stride, pad, bias, mid, out);
         assertNull(builtIn.getLayer("b").getHelper(), "reference must use DL4J's own path");
         assertTrue(gemm.getLayer("b").getHelper() instanceof SmallInputConvHelper);
         gemm.setParams(builtIn.params().dup());
@@ -64,7 +68,12 @@ class SmallInputConvGemmTest {
         Nd4j.getRandom().setSeed(42);
         int outSide = (h + 2 * pad - k) / stride + 1;
         INDArray x = Nd4j.randn(DataType.FLOAT, 5, 8, h, w);
-        INDArray y = Nd4j.randn(DataType.FLOAT, 5, 10, outSide, outSide);
+        INDArray y = Nd4j.randn(DataType.FLOAT, 5, out, outSide, outSide);
+        for (boolean training : new boolean[] {true, false}) {
+            INDArray expected = builtIn.outputSingle(training, x);
+            assertTrue(relativeError(expected, gemm.outputSingle(training, x)) < 1e-5,
+                    "output, training " + training);
+        }
         for (ComputationGraph net : new ComputationGraph[] {builtIn, gemm}) {
             net.setInput(0, x);
             net.setLabels(y);
@@ -72,15 +81,26 @@ class SmallInputConvGemmTest {
         }
         assertEquals(builtIn.score(), gemm.score(), 1e-5 * Math.abs(builtIn.score()));
         for (String name : bias ? new String[] {"a_W", "b_W", "b_b"} : new String[] {"a_W", "b_W"}) {
-            INDArray expected = builtIn.gradient().getGradientFor(name);
-            INDArray actual = gemm.gradient().getGradientFor(name);
-            double err = expected.sub(actual).norm2Number().doubleValue() / expected.norm2Number().doubleValue();
+            double err = relativeError(builtIn.gradient().getGradientFor(name), gemm.gradient().getGradientFor(name));
             assertTrue(err < 1e-5, name + " gradient relative error " + err);
         }
+
+        // One weight changed in place, as an update does: the products must not reuse the old weights.
+        for (ComputationGraph net : new ComputationGraph[] {builtIn, gemm}) {
+            INDArray weights = net.getLayer("b").getParam("W");
+            weights.putScalar(new long[] {0, 0, 1, 1}, weights.getFloat(0, 0, 1, 1) + 0.5f);
+        }
+        assertTrue(relativeError(builtIn.outputSingle(false, x), gemm.outputSingle(false, x)) < 1e-5,
+                "output after a weight update");
     }
 
-    /** in -> conv a (3x3, pad 1, 8 -> 12) -> conv b (the shape under test, 12 -> 10) -> MSE. */
-    private static ComputationGraph twoConvs(boolean helpers, int h, int w, int k, int stride, int pad, boolean bias) {
+    private static double relativeError(INDArray expected, INDArray actual) {
+        return expected.sub(actual).norm2Number().doubleValue() / expected.norm2Number().doubleValue();
+    }
+
+    /** in -> conv a (3x3, pad 1, 8 -> mid) -> conv b (the shape under test, mid -> out) -> MSE. */
+    private static ComputationGraph twoConvs(boolean helpers, int h, int w, int k, int stride, int pad, boolean bias,
+                                             int mid, int out) {
         OneDnnHelpers.enable();
         System.setProperty(OneDnnHelpers.DISABLE_PROPERTY, Boolean.toString(!helpers));
         ComputationGraphConfiguration conf = new NeuralNetConfiguration.Builder()
@@ -91,9 +111,9 @@ class SmallInputConvGemmTest {
                 .graphBuilder()
                 .addInputs("in")
                 // No fallback: an exception in the helper must fail the test, not hand over to DL4J.
-                .addLayer("a", new ConvolutionLayer.Builder(3, 3).padding(1, 1).nOut(12).hasBias(false)
+                .addLayer("a", new ConvolutionLayer.Builder(3, 3).padding(1, 1).nOut(mid).hasBias(false)
                         .activation(Activation.IDENTITY).cudnnAllowFallback(false).build(), "in")
-                .addLayer("b", new ConvolutionLayer.Builder(k, k).stride(stride, stride).padding(pad, pad).nOut(10)
+                .addLayer("b", new ConvolutionLayer.Builder(k, k).stride(stride, stride).padding(pad, pad).nOut(out)
                         .hasBias(bias).activation(Activation.IDENTITY).cudnnAllowFallback(false).build(), "a")
                 .addLayer("out", new CnnLossLayer.Builder(LossFunction.MSE).activation(Activation.IDENTITY).build(), "b")
                 .setOutputs("out")
