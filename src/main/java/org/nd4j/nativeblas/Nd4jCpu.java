@@ -3,7 +3,7 @@ package org.nd4j.nativeblas;
 import java.lang.reflect.Method;
 
 /**
- * WORKAROUND for DL4J 1.0.0-M2.1 (delete on upgrade; see io.github.sparkresnet.model.OneDnnHelpers).
+ * WORKAROUND for DL4J 1.0.0-M2.1 (delete on upgrade; see io.github.sparkresnet.model.helpers.OneDnnHelpers).
  *
  * <p>DL4J's {@code BaseMKLDNNHelper.mklDnnEnabled()} decides whether to use the oneDNN layer helpers
  * by reflection on {@code org.nd4j.nativeblas.Nd4jCpu$Environment#getInstance().isUseMKLDNN()}. In

@@ -2,7 +2,7 @@ package io.github.sparkresnet.cli;
 
 import io.github.sparkresnet.BadInputException;
 import io.github.sparkresnet.eval.TestTimeAugmentation;
-import io.github.sparkresnet.model.OneDnnHelpers;
+import io.github.sparkresnet.model.helpers.OneDnnHelpers;
 
 import java.io.ByteArrayInputStream;
 import java.io.IOException;

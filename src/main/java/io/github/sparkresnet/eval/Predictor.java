@@ -2,7 +2,7 @@ package io.github.sparkresnet.eval;
 
 import io.github.sparkresnet.data.Minibatches;
 import io.github.sparkresnet.data.Normalization;
-import io.github.sparkresnet.model.OneDnnHelpers;
+import io.github.sparkresnet.model.helpers.OneDnnHelpers;
 
 import java.io.ByteArrayInputStream;
 import java.io.IOException;

@@ -1,8 +1,8 @@
 package io.github.sparkresnet.model;
 
+import io.github.sparkresnet.model.helpers.FloatViews;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
-import org.bytedeco.javacpp.FloatPointer;
 import org.deeplearning4j.nn.conf.layers.BaseLayer;
 import org.deeplearning4j.nn.graph.ComputationGraph;
 import org.nd4j.linalg.api.buffer.DataType;
@@ -66,12 +66,12 @@ public final class NetworkState {
         check(from, to);
         long split = params.length();
         if (to <= split) {
-            return new ByteBuffer[] {view(params, from, to)};
+            return new ByteBuffer[] {FloatViews.view(params, from, to)};
         }
         if (from >= split) {
-            return new ByteBuffer[] {view(updater, from - split, to - split)};
+            return new ByteBuffer[] {FloatViews.view(updater, from - split, to - split)};
         }
-        return new ByteBuffer[] {view(params, from, split), view(updater, 0, to - split)};
+        return new ByteBuffer[] {FloatViews.view(params, from, split), FloatViews.view(updater, 0, to - split)};
     }
 
     /** Copies the floats in {@code chunks} (each from its position to its limit), in order, into the vector from element {@code from} on. */
@@ -92,22 +92,6 @@ public final class NetworkState {
         if (from < 0 || to > length || from > to) {
             throw new IndexOutOfBoundsException("elements [" + from + ", " + to + ") of a state of " + length);
         }
-    }
-
-    /**
-     * A direct buffer over floats [from, to) of {@code array}, made by JNI for exactly that range: not
-     * a slice or duplicate of another buffer, and without a cleaner, so that Spark's block manager,
-     * which disposes the direct buffers of blocks it removes, leaves the network's memory alone. In
-     * native byte order; {@code array} must be one contiguous run of floats.
-     */
-    static ByteBuffer view(INDArray array, long from, long to) {
-        if (from == to) {
-            return ByteBuffer.allocate(0);
-        }
-        // The buffer's address already points at the array's first element: ND4J gives a view (a layer's
-        // weights inside the flat parameters) a buffer of its own, offset included.
-        FloatPointer start = new FloatPointer(array.data().addressPointer()).getPointer(from);
-        return start.position(0).limit(to - from).asByteBuffer();
     }
 
     private static INDArray contiguousFloats(INDArray a, String what) {

@@ -1,5 +1,6 @@
 package io.github.sparkresnet.model;
 
+import io.github.sparkresnet.model.helpers.OneDnnHelpers;
 import org.deeplearning4j.nn.conf.ComputationGraphConfiguration;
 import org.deeplearning4j.nn.conf.ComputationGraphConfiguration.GraphBuilder;
 import org.deeplearning4j.nn.conf.ConvolutionMode;

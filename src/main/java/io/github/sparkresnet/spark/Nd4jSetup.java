@@ -1,6 +1,6 @@
 package io.github.sparkresnet.spark;
 
-import io.github.sparkresnet.model.OneDnnHelpers;
+import io.github.sparkresnet.model.helpers.OneDnnHelpers;
 
 import java.util.Properties;
 import org.apache.spark.TaskContext;

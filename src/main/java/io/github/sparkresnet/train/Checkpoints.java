@@ -1,8 +1,8 @@
 package io.github.sparkresnet.train;
 
 import io.github.sparkresnet.BadInputException;
-import io.github.sparkresnet.model.OneDnnHelpers;
 import io.github.sparkresnet.model.ResNet34;
+import io.github.sparkresnet.model.helpers.OneDnnHelpers;
 
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;

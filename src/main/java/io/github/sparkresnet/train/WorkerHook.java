@@ -1,6 +1,6 @@
 package io.github.sparkresnet.train;
 
-import io.github.sparkresnet.model.OneDnnHelpers;
+import io.github.sparkresnet.model.helpers.OneDnnHelpers;
 import io.github.sparkresnet.spark.Nd4jSetup;
 
 import org.deeplearning4j.nn.api.Model;

@@ -1,8 +1,8 @@
 package io.github.sparkresnet.bench;
 
-import io.github.sparkresnet.model.OneDnnHelpers;
 import io.github.sparkresnet.model.ResNet34;
 import io.github.sparkresnet.model.ResNetConfig;
+import io.github.sparkresnet.model.helpers.OneDnnHelpers;
 
 import java.util.ArrayList;
 import java.util.List;

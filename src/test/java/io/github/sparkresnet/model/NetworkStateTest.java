@@ -6,7 +6,6 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
-import java.nio.FloatBuffer;
 import org.deeplearning4j.nn.conf.NeuralNetConfiguration;
 import org.deeplearning4j.nn.conf.layers.DenseLayer;
 import org.deeplearning4j.nn.conf.layers.OutputLayer;
@@ -17,7 +16,6 @@ import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.dataset.DataSet;
 import org.nd4j.linalg.factory.Nd4j;
-import org.nd4j.linalg.indexing.NDArrayIndex;
 import org.nd4j.linalg.learning.config.Adam;
 import org.nd4j.linalg.lossfunctions.LossFunctions;
 
@@ -43,18 +41,6 @@ class NetworkStateTest {
         // views, not copies: they see the network change
         params.putScalar(params.length() - 1, 42f);
         assertEquals(42f, floats(state.views(params.length() - 1, params.length()))[0]);
-    }
-
-    @Test
-    void viewOfAnArrayInsideAnotherStartsAtItsOwnFirstElement() {
-        INDArray flat = Nd4j.arange(100).castTo(DataType.FLOAT);
-        INDArray inner = flat.get(NDArrayIndex.interval(10, 30)).reshape('c', 4, 5);
-        assertEquals(10, inner.offset(), "a view into the flat array, as a layer's weights are");
-        FloatBuffer floats = NetworkState.view(inner, 2, 7).asFloatBuffer();
-        assertEquals(5, floats.remaining());
-        for (int i = 0; i < 5; i++) {
-            assertEquals(12f + i, floats.get(i));
-        }
     }
 
     @Test

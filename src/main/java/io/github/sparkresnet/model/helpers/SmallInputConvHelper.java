@@ -1,4 +1,4 @@
-package io.github.sparkresnet.model;
+package io.github.sparkresnet.model.helpers;
 
 import java.util.Arrays;
 import java.util.Map;

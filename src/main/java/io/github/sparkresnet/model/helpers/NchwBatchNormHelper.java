@@ -1,7 +1,7 @@
-package io.github.sparkresnet.model;
+package io.github.sparkresnet.model.helpers;
 
-import static io.github.sparkresnet.model.FloatViews.contiguous;
-import static io.github.sparkresnet.model.FloatViews.floats;
+import static io.github.sparkresnet.model.helpers.FloatViews.contiguous;
+import static io.github.sparkresnet.model.helpers.FloatViews.floats;
 
 import java.util.Map;
 import org.deeplearning4j.nn.conf.CNN2DFormat;

@@ -1,9 +1,11 @@
-package io.github.sparkresnet.model;
+package io.github.sparkresnet.model.helpers;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.github.sparkresnet.model.ResNet34;
+import io.github.sparkresnet.model.ResNetConfig;
 import java.util.Map;
 import org.deeplearning4j.nn.gradient.Gradient;
 import org.deeplearning4j.nn.graph.ComputationGraph;

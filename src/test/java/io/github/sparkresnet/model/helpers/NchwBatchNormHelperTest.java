@@ -1,4 +1,4 @@
-package io.github.sparkresnet.model;
+package io.github.sparkresnet.model.helpers;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNull;

@@ -1,4 +1,4 @@
-package io.github.sparkresnet.model;
+package io.github.sparkresnet.model.helpers;
 
 import java.io.IOException;
 import java.io.InputStream;
