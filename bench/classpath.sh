@@ -5,7 +5,10 @@ root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cpfile="$root/target/bench-classpath.txt"
 if [ ! -f "$cpfile" ] || [ -n "$(find "$root/src" "$root/pom.xml" -newer "$cpfile" -print -quit)" ]; then
   echo "bench: compiling (mvn test-compile)..." >&2
-  (cd "$root" && ${MVN:-mvn} -B -q test-compile dependency:build-classpath -Dmdep.outputFile="$cpfile" >&2) && touch "$cpfile"
+  # A failed build must stop the bench: stale classes would be measured as the current code.
+  (cd "$root" && ${MVN:-mvn} -B -q test-compile dependency:build-classpath -Dmdep.outputFile="$cpfile" >&2) \
+    || { echo "bench: the build failed; nothing measured" >&2; exit 1; }
+  touch "$cpfile"
 fi
 # bench_data [DIR]: the CIFAR-10 parent directory to use (default target/cifar10), prepared from
 # ../shared if it holds no data yet.
