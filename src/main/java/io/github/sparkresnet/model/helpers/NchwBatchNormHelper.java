@@ -3,6 +3,7 @@ package io.github.sparkresnet.model.helpers;
 import static io.github.sparkresnet.model.helpers.FloatViews.contiguous;
 import static io.github.sparkresnet.model.helpers.FloatViews.floats;
 
+import java.util.Arrays;
 import java.util.Map;
 import org.deeplearning4j.nn.conf.CNN2DFormat;
 import org.deeplearning4j.nn.gradient.DefaultGradient;
@@ -24,10 +25,11 @@ import org.nd4j.linalg.factory.Nd4j;
  * <p>Why: in NCHW a channel's values are {@code N} runs of {@code H*W} contiguous floats, and on
  * ResNet34 with 32x32 images {@code H*W} is 256 down to 1. oneDNN 2.3 (as bundled with DL4J M2.1)
  * has only its generic kernel for that layout, vectorised along those short runs, and DL4J's helper
- * computes the minibatch statistics beforehand with two more ND4J reductions; together about 15% of a
- * training step. Here the forward pass reads a channel twice (mean, then variance around it) and writes
- * it once; the backward pass reads it twice and writes once. Sums are accumulated in double; the
- * element-wise passes run over heap copies, which the JIT vectorises.
+ * computes the minibatch statistics beforehand with two more ND4J reductions. Here every pass walks
+ * the activations image by image in memory order: the minibatch sums go into one float per (channel,
+ * pixel), an element-wise addition the JIT vectorises, and only those image-sized partial sums are
+ * added up per channel, in double. The forward pass reads the activations twice (mean, then variance
+ * around it) and writes them once; the backward pass reads them twice and writes once, over heap copies.
  *
  * <p>Semantics are DL4J's: biased minibatch variance; the minibatch mean and variance kept for the
  * layer, which turns them into its running-statistics update after the backward pass. Compared with
@@ -74,35 +76,37 @@ final class NchwBatchNormHelper implements BatchNormalizationHelper {
         int channels = (int) x.size(1);
         int pixels = (int) (x.size(2) * x.size(3));
         int length = n * channels * pixels;
-        Scratch scratch = SCRATCH.get().ensure(length);
+        Scratch scratch = SCRATCH.get().ensure(length, channels * pixels);
         float[] in = scratch.a;
         float[] o = scratch.b;
         floats(contiguous(x)).get(in, 0, length);
         INDArray out = workspaceMgr.createUninitialized(ArrayType.ACTIVATIONS, DataType.FLOAT, x.shape());
         lastForwardDelegated = false;
         ensureCaches(channels);
+        int image = channels * pixels;
         double count = (double) n * pixels;
+        float[] sums = scratch.sums;
+        float[] pixelMean = scratch.perPixelA;
+        float[] scale = scratch.perPixelB;
+        float[] shift = scratch.perPixelC;
+        addImages(in, n, image, sums);
         for (int c = 0; c < channels; c++) {
-            double sum = 0;
-            for (int b = 0; b < n; b++) {
-                sum += sum(in, (b * channels + c) * pixels, pixels);
-            }
-            double mu = sum / count;
-            double squares = 0;
-            for (int b = 0; b < n; b++) {
-                squares += squaredDeviations(in, (b * channels + c) * pixels, pixels, mu);
-            }
-            double sigma2 = squares / count;
-            meanCache.putScalar(c, mu);
+            float m = (float) (sum(sums, c * pixels, pixels) / count);
+            Arrays.fill(pixelMean, c * pixels, (c + 1) * pixels, m);
+        }
+        addSquaredDeviations(in, pixelMean, n, image, sums);
+        for (int c = 0; c < channels; c++) {
+            double sigma2 = sum(sums, c * pixels, pixels) / count;
+            float m = pixelMean[c * pixels];
+            meanCache.putScalar(c, m);
             varCache.putScalar(c, sigma2);
-            float m = (float) mu;
-            float scale = (float) (gamma.getDouble(c) / Math.sqrt(sigma2 + eps));
-            float shift = (float) beta.getDouble(c);
-            for (int b = 0; b < n; b++) {
-                int base = (b * channels + c) * pixels;
-                for (int i = base; i < base + pixels; i++) {
-                    o[i] = (in[i] - m) * scale + shift;
-                }
+            Arrays.fill(scale, c * pixels, (c + 1) * pixels, (float) (gamma.getDouble(c) / Math.sqrt(sigma2 + eps)));
+            Arrays.fill(shift, c * pixels, (c + 1) * pixels, beta.getFloat(c));
+        }
+        for (int b = 0; b < n; b++) {
+            int base = b * image;
+            for (int k = 0; k < image; k++) {
+                o[base + k] = (in[base + k] - pixelMean[k]) * scale[k] + shift[k];
             }
         }
         floats(out).put(o, 0, length);
@@ -121,38 +125,42 @@ final class NchwBatchNormHelper implements BatchNormalizationHelper {
         int channels = (int) input.size(1);
         int pixels = (int) (input.size(2) * input.size(3));
         int length = n * channels * pixels;
-        Scratch scratch = SCRATCH.get().ensure(length);
+        Scratch scratch = SCRATCH.get().ensure(length, channels * pixels);
         float[] x = scratch.a;
         float[] dy = scratch.b;
         float[] dx = scratch.c;
         floats(contiguous(input)).get(x, 0, length);
         floats(contiguous(epsilon)).get(dy, 0, length);
         INDArray gradAtInput = workspaceMgr.createUninitialized(ArrayType.ACTIVATION_GRAD, DataType.FLOAT, input.shape());
+        int image = channels * pixels;
         double count = (double) n * pixels;
+        float[] pixelMean = scratch.perPixelA;
+        float[] dySums = scratch.sums;
+        float[] dyDevSums = scratch.sums2;
         for (int c = 0; c < channels; c++) {
-            float m = meanCache.getFloat(c);
+            Arrays.fill(pixelMean, c * pixels, (c + 1) * pixels, meanCache.getFloat(c));
+        }
+        addImagesAndProducts(dy, x, pixelMean, n, image, dySums, dyDevSums);
+        // dx = gamma / std * (dy - mean(dy) - xhat * mean(dy * xhat)), per element:
+        // dy * k + (x - mean) * a + bias, with the per-channel constants folded in.
+        float[] k = scratch.perPixelB;
+        float[] a = scratch.perPixelC;
+        float[] bias = scratch.perPixelD;
+        for (int c = 0; c < channels; c++) {
             double invStd = 1.0 / Math.sqrt(varCache.getDouble(c) + eps);
-            double sumDy = 0;
-            double sumDyXmu = 0;
-            for (int b = 0; b < n; b++) {
-                int base = (b * channels + c) * pixels;
-                sumDy += sum(dy, base, pixels);
-                sumDyXmu += dotWithDeviations(dy, x, base, pixels, m);
-            }
-            double sumDyXhat = sumDyXmu * invStd;
+            double sumDy = sum(dySums, c * pixels, pixels);
+            double sumDyXhat = sum(dyDevSums, c * pixels, pixels) * invStd;
             dBetaView.putScalar(c, sumDy);
             dGammaView.putScalar(c, sumDyXhat);
-            // dx = gamma / std * (dy - mean(dy) - xhat * mean(dy * xhat)), per element
-            // dy * k + (x - mean) * a + b, with the per-channel constants folded in.
-            double k = gamma.getDouble(c) * invStd;
-            float fk = (float) k;
-            float a = (float) (-k * invStd * sumDyXhat / count);
-            float bias = (float) (-k * sumDy / count);
-            for (int b = 0; b < n; b++) {
-                int base = (b * channels + c) * pixels;
-                for (int i = base; i < base + pixels; i++) {
-                    dx[i] = dy[i] * fk + (x[i] - m) * a + bias;
-                }
+            double kc = gamma.getDouble(c) * invStd;
+            Arrays.fill(k, c * pixels, (c + 1) * pixels, (float) kc);
+            Arrays.fill(a, c * pixels, (c + 1) * pixels, (float) (-kc * invStd * sumDyXhat / count));
+            Arrays.fill(bias, c * pixels, (c + 1) * pixels, (float) (-kc * sumDy / count));
+        }
+        for (int b = 0; b < n; b++) {
+            int base = b * image;
+            for (int j = 0; j < image; j++) {
+                dx[base + j] = dy[base + j] * k[j] + (x[base + j] - pixelMean[j]) * a[j] + bias[j];
             }
         }
         floats(gradAtInput).put(dx, 0, length);
@@ -177,58 +185,56 @@ final class NchwBatchNormHelper implements BatchNormalizationHelper {
         return fallback.helperMemoryUse();
     }
 
-    // Sums over a channel's run, in double, four partial sums so that the additions overlap.
+    // The minibatch sums are taken image by image in memory order into one float per (channel, pixel):
+    // element-wise additions, which the JIT vectorises (a running sum per channel is a chain of
+    // dependent scalar additions it cannot). Each float then holds a sum over the minibatch's images
+    // only; the channel totals over pixels are summed in double.
 
+    /** {@code sums[k] = sum over images b of v[b * image + k]}. */
+    private static void addImages(float[] v, int n, int image, float[] sums) {
+        System.arraycopy(v, 0, sums, 0, image);
+        for (int b = 1; b < n; b++) {
+            int base = b * image;
+            for (int k = 0; k < image; k++) {
+                sums[k] += v[base + k];
+            }
+        }
+    }
+
+    /** {@code sums[k] = sum over images b of (v[b * image + k] - mean[k])^2}. */
+    private static void addSquaredDeviations(float[] v, float[] mean, int n, int image, float[] sums) {
+        Arrays.fill(sums, 0, image, 0f);
+        for (int b = 0; b < n; b++) {
+            int base = b * image;
+            for (int k = 0; k < image; k++) {
+                float d = v[base + k] - mean[k];
+                sums[k] += d * d;
+            }
+        }
+    }
+
+    /** The sums of {@code g} and of {@code g * (v - mean)} over images, per (channel, pixel). */
+    private static void addImagesAndProducts(float[] g, float[] v, float[] mean, int n, int image,
+                                             float[] gSums, float[] productSums) {
+        Arrays.fill(gSums, 0, image, 0f);
+        Arrays.fill(productSums, 0, image, 0f);
+        for (int b = 0; b < n; b++) {
+            int base = b * image;
+            for (int k = 0; k < image; k++) {
+                float gk = g[base + k];
+                gSums[k] += gk;
+                productSums[k] += gk * (v[base + k] - mean[k]);
+            }
+        }
+    }
+
+    /** A channel's per-pixel sums added up in double. */
     private static double sum(float[] v, int from, int length) {
-        double s0 = 0;
-        double s1 = 0;
-        double s2 = 0;
-        double s3 = 0;
-        int i = from;
-        int end = from + length;
-        for (; i + 3 < end; i += 4) {
-            s0 += v[i];
-            s1 += v[i + 1];
-            s2 += v[i + 2];
-            s3 += v[i + 3];
+        double s = 0;
+        for (int i = from; i < from + length; i++) {
+            s += v[i];
         }
-        for (; i < end; i++) {
-            s0 += v[i];
-        }
-        return (s0 + s1) + (s2 + s3);
-    }
-
-    private static double squaredDeviations(float[] v, int from, int length, double mean) {
-        double s0 = 0;
-        double s1 = 0;
-        int i = from;
-        int end = from + length;
-        for (; i + 1 < end; i += 2) {
-            double d0 = v[i] - mean;
-            double d1 = v[i + 1] - mean;
-            s0 += d0 * d0;
-            s1 += d1 * d1;
-        }
-        for (; i < end; i++) {
-            double d = v[i] - mean;
-            s0 += d * d;
-        }
-        return s0 + s1;
-    }
-
-    private static double dotWithDeviations(float[] g, float[] v, int from, int length, float mean) {
-        double s0 = 0;
-        double s1 = 0;
-        int i = from;
-        int end = from + length;
-        for (; i + 1 < end; i += 2) {
-            s0 += (double) g[i] * (v[i] - mean);
-            s1 += (double) g[i + 1] * (v[i + 1] - mean);
-        }
-        for (; i < end; i++) {
-            s0 += (double) g[i] * (v[i] - mean);
-        }
-        return s0 + s1;
+        return s;
     }
 
     /**
@@ -240,12 +246,27 @@ final class NchwBatchNormHelper implements BatchNormalizationHelper {
         float[] a = new float[0];
         float[] b = new float[0];
         float[] c = new float[0];
+        /** One image's worth (channels x pixels): the minibatch sums and per-channel constants spread per pixel. */
+        float[] sums = new float[0];
+        float[] sums2 = new float[0];
+        float[] perPixelA = new float[0];
+        float[] perPixelB = new float[0];
+        float[] perPixelC = new float[0];
+        float[] perPixelD = new float[0];
 
-        Scratch ensure(int length) {
+        Scratch ensure(int length, int image) {
             if (a.length < length) {
                 a = new float[length];
                 b = new float[length];
                 c = new float[length];
+            }
+            if (sums.length < image) {
+                sums = new float[image];
+                sums2 = new float[image];
+                perPixelA = new float[image];
+                perPixelB = new float[image];
+                perPixelC = new float[image];
+                perPixelD = new float[image];
             }
             return this;
         }
