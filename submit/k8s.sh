@@ -4,8 +4,9 @@
 #   submit/k8s.sh --master k8s://https://API-SERVER:443 --image REGISTRY/spark:3.5-java17 \
 #       --jar local:///opt/spark-resnet/spark-resnet-job.jar [options] train --data s3a://... --output s3a://...
 #
-# The image needs Spark 3.5 (Scala 2.12) on Java 17; put the job jar in it (local://) or give a
-# jar URL the driver pod can fetch. Data and output must be shared storage (S3A, HDFS, a PVC).
+# The image needs Spark 3.5 (Scala 2.12) on Java 17 (e.g. apache/spark:3.5.x-scala2.12-java17-ubuntu);
+# put the job jar in it (local://) or give a jar URL the driver pod can fetch. Data and output must be
+# shared storage (S3A, HDFS, a PVC). Submitting needs a Spark 3.5 distribution: SPARK_HOME.
 set -euo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/common.sh"
 DEPLOY_MODE="${DEPLOY_MODE:-cluster}"
@@ -36,10 +37,19 @@ parse_own() {
 parse_common "$@"
 [[ "$MASTER" == k8s://* ]] || die "--master expects k8s://https://HOST:PORT, got '$MASTER'"
 [ -n "$IMAGE" ] || die "no container image: pass --image or set K8S_IMAGE"
+# The pods cannot read a file on this machine: the jar is in the image (local://), at a URL, or
+# uploaded by spark-submit to shared storage (spark.kubernetes.file.upload.path).
+if [[ "$JOB_JAR" != *://* ]] && [[ " ${EXTRA_CONF[*]} " != *" spark.kubernetes.file.upload.path="* ]]; then
+  die "--jar expects local:///PATH/IN/IMAGE or a URL the driver pod can fetch, got '$JOB_JAR' (or pass --conf spark.kubernetes.file.upload.path=s3a://... to have it uploaded)"
+fi
+# The build's Spark jars have no Kubernetes client (spark-kubernetes is not among them).
+$PRINT_ONLY || [ -n "${SPARK_HOME:-}" ] || die "set SPARK_HOME to a Spark 3.5 distribution: submitting to Kubernetes needs its spark-kubernetes jar"
 base_submit
+# Synchronous averaging wants a fixed set of workers: no dynamic allocation.
 SUBMIT+=(--conf "spark.executor.instances=$EXECUTORS"
   --conf "spark.kubernetes.container.image=$IMAGE"
   --conf "spark.kubernetes.namespace=$NAMESPACE"
   --conf "spark.kubernetes.authenticate.driver.serviceAccountName=$SERVICE_ACCOUNT"
-  --conf "spark.kubernetes.executor.request.cores=$EXECUTOR_CORES")
+  --conf "spark.kubernetes.executor.request.cores=$EXECUTOR_CORES"
+  --conf spark.dynamicAllocation.enabled=false)
 run_submit

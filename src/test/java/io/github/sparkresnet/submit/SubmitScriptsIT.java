@@ -64,6 +64,32 @@ class SubmitScriptsIT {
         assertTrue(cmd.contains("spark.kubernetes.namespace=ml"), cmd);
         assertTrue(cmd.contains("spark.executor.instances=2"), cmd);
         assertTrue(cmd.contains("local:///opt/job.jar train --data s3a://b/cifar"), cmd);
+        // What Spark 3.5 on Kubernetes needs beyond that: the driver's service account, a fixed set of
+        // executors, and the Java 17 flags in both pods' JVM options (its entrypoint passes them on).
+        assertTrue(cmd.contains("spark.kubernetes.authenticate.driver.serviceAccountName=spark"), cmd);
+        assertTrue(cmd.contains("spark.dynamicAllocation.enabled=false"), cmd);
+        assertTrue(cmd.contains("--deploy-mode cluster"), cmd);
+        for (String role : new String[] {"driver", "executor"}) {
+            assertTrue(cmd.matches("(?s).*spark\\." + role + "\\.extraJavaOptions=(?:\\S|\\\\ )*--add-opens=java\\.base/sun\\.nio\\.ch=ALL-UNNAMED.*"), role + ": " + cmd);
+            assertTrue(cmd.contains("spark." + role + ".memoryOverhead="), role + ": " + cmd);
+        }
+    }
+
+    @Test
+    void k8sRefusesWhatPodsCannotReach() throws Exception {
+        ScriptRun localJar = ScriptRun.run(NO_ENV, 1, "submit/k8s.sh", "--master", "k8s://https://api:443",
+                "--image", "reg/spark:3.5", "--jar", "/home/me/job.jar", "--print");
+        assertEquals(2, localJar.exitCode(), localJar.output());
+        assertTrue(localJar.output().contains("--jar expects local:///PATH/IN/IMAGE or a URL the driver pod can fetch, got '/home/me/job.jar'"),
+                localJar.output());
+        ScriptRun uploaded = ScriptRun.run(NO_ENV, 1, "submit/k8s.sh", "--master", "k8s://https://api:443",
+                "--image", "reg/spark:3.5", "--jar", "/home/me/job.jar",
+                "--conf", "spark.kubernetes.file.upload.path=s3a://b/up", "--print");
+        assertEquals(0, uploaded.exitCode(), uploaded.output());
+        ScriptRun noSparkHome = ScriptRun.run(NO_ENV, 1, "submit/k8s.sh", "--master", "k8s://https://api:443",
+                "--image", "reg/spark:3.5", "--jar", "local:///opt/job.jar", "--data", "s3a://b/cifar");
+        assertEquals(2, noSparkHome.exitCode(), noSparkHome.output());
+        assertTrue(noSparkHome.output().contains("set SPARK_HOME to a Spark 3.5 distribution"), noSparkHome.output());
     }
 
     @Test
