@@ -157,9 +157,14 @@ run_submit() {
   else
     [ -f "$root/target/spark-classpath.txt" ] || die "no SPARK_HOME and no target/spark-classpath.txt: set SPARK_HOME or run 'mvn -DskipTests package'"
     # SparkSubmit in client mode runs the driver in this very JVM: give it the driver's options here.
+    # The Hadoop/YARN configuration directories go first on the classpath, as spark-class puts them.
+    local classpath
+    classpath="$(cat "$root/target/spark-classpath.txt")"
+    [ -z "${YARN_CONF_DIR:-}" ] || classpath="$YARN_CONF_DIR:$classpath"
+    [ -z "${HADOOP_CONF_DIR:-}" ] || classpath="$HADOOP_CONF_DIR:$classpath"
     # shellcheck disable=SC2086
     cmd=(java $DRIVER_JAVA_OPTS -Xmx"$DRIVER_MEMORY" -Dlog4j2.configurationFile="$root/conf/log4j2.properties"
-      -cp "$(cat "$root/target/spark-classpath.txt")" org.apache.spark.deploy.SparkSubmit)
+      -cp "$classpath" org.apache.spark.deploy.SparkSubmit)
   fi
   cmd+=("${SUBMIT[@]}" "$JOB_JAR" "${JOB_ARGS[@]}")
   if $PRINT_ONLY; then
@@ -167,5 +172,20 @@ run_submit() {
     echo
     exit 0
   fi
-  exec "${cmd[@]}"
+  if ! declare -F on_failure > /dev/null; then
+    exec "${cmd[@]}"
+  fi
+  # The script's on_failure RC LOG explains a failure from spark-submit's output. stderr goes through
+  # tee (shown as it comes and kept in LOG), stdout straight to ours (fd 3).
+  local log rc
+  log="$(mktemp)"
+  exec 3>&1
+  set +e
+  "${cmd[@]}" 2>&1 1>&3 3>&- | tee "$log" >&2
+  rc=${PIPESTATUS[0]}
+  set -e
+  exec 3>&-
+  [ "$rc" -eq 0 ] || on_failure "$rc" "$log"
+  rm -f "$log"
+  exit "$rc"
 }

@@ -11,12 +11,15 @@ source "$(dirname "${BASH_SOURCE[0]}")/common.sh"
 MASTER="${SPARK_MASTER:-yarn}"
 DEPLOY_MODE="${DEPLOY_MODE:-cluster}"
 QUEUE="${YARN_QUEUE:-}"
+YARN_JAVA_HOME="${YARN_JAVA_HOME:-}"
 
 usage() {
   sed -n '2,9p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'
   echo
   echo "YARN options:"
   echo "  --queue NAME             YARN queue [YARN_QUEUE]"
+  echo "  --java-home DIR          Java 17+ home on the cluster's nodes, for the driver's and executors'"
+  echo "                           containers, when the NodeManagers run an older Java [YARN_JAVA_HOME]"
   echo
   common_help
 }
@@ -24,6 +27,7 @@ usage() {
 parse_own() {
   case "$1" in
     --queue) need_value "$@"; QUEUE="$2"; OWN_SHIFT=2; return 0 ;;
+    --java-home) need_value "$@"; YARN_JAVA_HOME="$2"; OWN_SHIFT=2; return 0 ;;
   esac
   return 1
 }
@@ -42,4 +46,19 @@ if [ "$DEPLOY_MODE" = cluster ]; then
     --conf "spark.driver.extraJavaOptions=$DRIVER_JAVA_OPTS -Dlog4j2.configurationFile=log4j2.properties")
 fi
 [ -z "$QUEUE" ] || SUBMIT+=(--queue "$QUEUE")
+if [ -n "$YARN_JAVA_HOME" ]; then
+  SUBMIT+=(--conf "spark.yarn.appMasterEnv.JAVA_HOME=$YARN_JAVA_HOME" --conf "spark.executorEnv.JAVA_HOME=$YARN_JAVA_HOME")
+fi
+
+# In cluster mode the job's own error line is in the driver's container: name the application and
+# where its log is. (spark-submit reports the application id in its output either way.)
+on_failure() {
+  local rc="$1" log="$2" app
+  app="$(grep -o 'application_[0-9]*_[0-9]*' "$log" | tail -1 || true)"
+  if [ -n "$app" ]; then
+    echo "yarn.sh: error: YARN application $app failed (spark-submit exit $rc); the driver's log: yarn logs -applicationId $app" >&2
+  else
+    echo "yarn.sh: error: spark-submit failed (exit $rc) before YARN accepted the application" >&2
+  fi
+}
 run_submit

@@ -31,8 +31,25 @@ public final class Main implements Runnable {
     CommandLine.Model.CommandSpec spec;
 
     public static void main(String[] args) {
+        int exitCode = run(args);
+        if (inYarnApplicationMaster()) {
+            // YARN cluster mode: the ApplicationMaster reports the final status once main returns and
+            // then exits itself; System.exit here would pre-empt that and fail even a good run. A
+            // failure is reported the way the ApplicationMaster understands: an exception.
+            if (exitCode != 0) {
+                throw new IllegalStateException("the job failed with exit code " + exitCode + " (its error: line is above)");
+            }
+            return;
+        }
         // exit explicitly: Spark and ND4J leave non-daemon threads behind
-        System.exit(run(args));
+        System.exit(exitCode);
+    }
+
+    /** Whether this JVM is a YARN ApplicationMaster running the job as its driver (cluster deploy mode). */
+    static boolean inYarnApplicationMaster() {
+        // The ApplicationMaster copies the application's Spark settings into system properties.
+        return System.getProperty("spark.master", "").startsWith("yarn")
+                && "cluster".equals(System.getProperty("spark.submit.deployMode"));
     }
 
     /** Runs the command line and returns the exit code (tests call this). */
