@@ -51,9 +51,11 @@ if [ -n "$YARN_JAVA_HOME" ]; then
 fi
 
 # In cluster mode the job's own error line is in the driver's container: name the application and
-# where its log is. (spark-submit reports the application id in its output either way.)
+# where its log is (spark-submit's failure report carries the application id). In client mode the
+# job's error line is already the last thing printed here.
 on_failure() {
   local rc="$1" log="$2" app
+  [ "$DEPLOY_MODE" = cluster ] || return 0
   app="$(grep -o 'application_[0-9]*_[0-9]*' "$log" | tail -1 || true)"
   if [ -n "$app" ]; then
     echo "yarn.sh: error: YARN application $app failed (spark-submit exit $rc); the driver's log: yarn logs -applicationId $app" >&2

@@ -89,6 +89,17 @@ class YarnClusterIT {
         assertFalse(Files.exists(dir.resolve("out-failed").resolve("metrics")));
     }
 
+    @Test
+    void aFailingClientModeRunEndsWithTheJobsOwnErrorLine() throws Exception {
+        Path missing = dir.resolve("no-such-data-client");
+        ScriptRun run = submit("client", 1, 1, "train", "--data", missing.toString(),
+                "--output", dir.resolve("out-failed-client").toString(), "--run-id", "yarn-failed-client", "--epochs", "1");
+        assertEquals(2, run.exitCode(), "the job's own exit code for bad input:\n" + run.output());
+        String[] lines = run.output().strip().split("\n");
+        String last = lines[lines.length - 1];
+        assertTrue(last.startsWith("error: ") && last.contains(missing.toString()), "last line: " + last + "\n" + run.output());
+    }
+
     private static long submittedAt;
 
     private static ScriptRun submit(String deployMode, int executors, int cores, String... job) throws Exception {
