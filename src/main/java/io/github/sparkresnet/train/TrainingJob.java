@@ -17,6 +17,7 @@ import io.github.sparkresnet.model.ResNetConfig;
 import io.github.sparkresnet.spark.ProcessMemory;
 import io.github.sparkresnet.spark.SparkSessions;
 
+import java.time.Duration;
 import java.time.Instant;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -107,8 +108,23 @@ public final class TrainingJob {
         return new Checkpoints(config.output(), config.runId(), spark.sparkContext().hadoopConfiguration());
     }
 
+    /**
+     * Spark setting: seconds without a heartbeat after which another driver's lease on a run counts as
+     * abandoned (a dead process on the same host is taken over at once).
+     */
+    public static final String LEASE_STALE_SECONDS = "spark.sparkresnet.lease.staleSeconds";
+
     /** Trains every epoch not yet checkpointed; returns the final network. */
     public ComputationGraph run(Plan plan) {
+        // One driver per run: taken before anything of the run is touched, held until it ends.
+        Duration staleAfter = Duration.ofSeconds(spark.sparkContext().getConf().getLong(LEASE_STALE_SECONDS, 60));
+        try (RunLease lease = RunLease.acquire(config.output(), config.runId(), staleAfter,
+                spark.sparkContext().hadoopConfiguration())) {
+            return run(plan, lease);
+        }
+    }
+
+    private ComputationGraph run(Plan plan, RunLease lease) {
         JavaSparkContext jsc = JavaSparkContext.fromSparkContext(spark.sparkContext());
         Checkpoints checkpoints = checkpoints();
         MetricsTable metrics = new MetricsTable(spark, config.output());
@@ -148,6 +164,7 @@ public final class TrainingJob {
                         plan.roundsPerEpoch(config), config.schedule().at(epoch - 1), plan.workers(),
                         config.batchSizePerWorker(), config.averagingFrequency(), config.seed(), versions(),
                         counters.memory.usage(ProcessMemory.retained()));
+                lease.ensureHeld();
                 commitEpoch(row, eval, net, progress, metrics, checkpoints);
             }
         }
