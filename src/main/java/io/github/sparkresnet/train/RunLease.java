@@ -161,6 +161,10 @@ final class RunLease implements AutoCloseable {
         try {
             if (holder.equals(Held.read(fs, file).holder)) {
                 fs.delete(file, false);
+                // A run that ends on bad input leaves --output as it found it: no empty leases/ behind.
+                if (fs.listStatus(file.getParent()).length == 0) {
+                    fs.delete(file.getParent(), false);
+                }
             }
         } catch (IOException e) {
             LOG.warn("run {}: cannot release the lease {} ({}); the next driver takes it over when it is stale",
