@@ -45,9 +45,7 @@ class YarnClusterIT {
     @Test
     void trainsWithTheDriverInAContainer() throws Exception {
         Path out = dir.resolve("out-cluster");
-        ScriptRun run = submit("cluster", 2, 1, "train", "--data", RealCifar.dir().toString(), "--output", out.toString(),
-                "--run-id", "yarn-cluster", "--epochs", "1", "--limit-train", "256", "--limit-test", "100",
-                "--batch-size-per-worker", "32", "--averaging-frequency", "2");
+        ScriptRun run = trainOneEpoch("cluster", 2, 1, out, "yarn-cluster");
         ApplicationReport app = lastApplication(run);
         String logs = yarn.containerLogText(app.getApplicationId().toString());
         assertEquals(0, run.exitCode(), run.output() + logs);
@@ -60,9 +58,7 @@ class YarnClusterIT {
     @Test
     void trainsWithTheDriverInTheSubmittingProcess() throws Exception {
         Path out = dir.resolve("out-client");
-        ScriptRun run = submit("client", 1, 2, "train", "--data", RealCifar.dir().toString(), "--output", out.toString(),
-                "--run-id", "yarn-client", "--epochs", "1", "--limit-train", "256", "--limit-test", "100",
-                "--batch-size-per-worker", "32", "--averaging-frequency", "2");
+        ScriptRun run = trainOneEpoch("client", 1, 2, out, "yarn-client");
         ApplicationReport app = lastApplication(run);
         assertEquals(0, run.exitCode(), run.output() + yarn.containerLogText(app.getApplicationId().toString()));
         assertTrue(run.output().contains("run yarn-client done"), run.output());
@@ -98,6 +94,14 @@ class YarnClusterIT {
         String[] lines = run.output().strip().split("\n");
         String last = lines[lines.length - 1];
         assertTrue(last.startsWith("error: ") && last.contains(missing.toString()), "last line: " + last + "\n" + run.output());
+    }
+
+    /** One epoch on the small subset {@link #assertOneEpoch} checks. */
+    private static ScriptRun trainOneEpoch(String deployMode, int executors, int cores, Path out, String runId)
+            throws Exception {
+        return submit(deployMode, executors, cores, "train", "--data", RealCifar.dir().toString(),
+                "--output", out.toString(), "--run-id", runId, "--epochs", "1", "--limit-train", "256",
+                "--limit-test", "100", "--batch-size-per-worker", "32", "--averaging-frequency", "2");
     }
 
     private static long submittedAt;
