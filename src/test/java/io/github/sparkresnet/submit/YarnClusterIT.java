@@ -86,14 +86,14 @@ class YarnClusterIT {
     }
 
     @Test
-    void aFailingClientModeRunEndsWithTheJobsOwnErrorLine() throws Exception {
+    void aFailingClientModeRunReportsTheJobsOwnErrorLine() throws Exception {
         Path missing = dir.resolve("no-such-data-client");
         ScriptRun run = submit("client", 1, 1, "train", "--data", missing.toString(),
                 "--output", dir.resolve("out-failed-client").toString(), "--run-id", "yarn-failed-client", "--epochs", "1");
         assertEquals(2, run.exitCode(), "the job's own exit code for bad input:\n" + run.output());
-        String[] lines = run.output().strip().split("\n");
-        String last = lines[lines.length - 1];
-        assertTrue(last.startsWith("error: ") && last.contains(missing.toString()), "last line: " + last + "\n" + run.output());
+        // Spark's shutdown may still log after it (an executor fetching the jar), so it need not be last.
+        assertTrue(run.output().lines().anyMatch(l -> l.startsWith("error: ") && l.contains(missing.toString())), run.output());
+        assertFalse(run.output().contains("yarn.sh: error:"), "in client mode the script adds no line of its own:\n" + run.output());
     }
 
     /** One epoch on the small subset {@link #assertOneEpoch} checks. */
