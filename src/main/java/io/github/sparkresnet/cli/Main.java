@@ -2,6 +2,7 @@ package io.github.sparkresnet.cli;
 
 import io.github.sparkresnet.BadInputException;
 import io.github.sparkresnet.OutOfMemory;
+import io.github.sparkresnet.OutputStoreException;
 import io.github.sparkresnet.Redaction;
 import io.github.sparkresnet.train.TrainConfig;
 import io.github.sparkresnet.train.TrainingDivergedException;
@@ -15,7 +16,8 @@ import picocli.CommandLine.Command;
  * on a cluster, and {@code submit/run-local.sh train ...} on embedded Spark.
  *
  * <p>Exit codes: 0 success, 2 bad input (usage errors and {@link BadInputException}), 3 a failed
- * {@code check}, 4 training diverged (NaN or infinite loss, {@link TrainingDivergedException}), 1
+ * {@code check}, 4 training diverged (NaN or infinite loss, {@link TrainingDivergedException}), 5
+ * the output store failed mid-write ({@link OutputStoreException}: retry with {@code --resume}), 1
  * anything else.
  */
 @Command(name = "spark-resnet",
@@ -26,6 +28,7 @@ import picocli.CommandLine.Command;
 public final class Main implements Runnable {
     public static final int EXIT_BAD_INPUT = 2;
     public static final int EXIT_DIVERGED = 4;
+    public static final int EXIT_OUTPUT_STORE = 5;
 
     @CommandLine.Spec
     CommandLine.Model.CommandSpec spec;
@@ -67,7 +70,8 @@ public final class Main implements Runnable {
                     + ex.getCommandLine().getCommandSpec().qualifiedName() + " --help' for the options.", EXIT_BAD_INPUT);
         });
         cli.setExitCodeExceptionMapper(t -> t instanceof CommandLine.ParameterException || BadInputException.findIn(t) != null
-                ? EXIT_BAD_INPUT : t instanceof TrainingDivergedException ? EXIT_DIVERGED : 1);
+                ? EXIT_BAD_INPUT : t instanceof TrainingDivergedException ? EXIT_DIVERGED
+                : OutputStoreException.findIn(t) != null ? EXIT_OUTPUT_STORE : 1);
         cli.setExecutionExceptionHandler((e, cmd, parsed) -> {
             BadInputException bad = BadInputException.findIn(e);
             PrintWriter err = cmd.getErr();
@@ -83,6 +87,11 @@ public final class Main implements Runnable {
             }
             if (e instanceof TrainingDivergedException) {
                 return fail(err, e.getMessage(), EXIT_DIVERGED);
+            }
+            OutputStoreException store = OutputStoreException.findIn(e);
+            if (store != null) {
+                return fail(err, store.getMessage() + ". Nothing half-written is visible and completed epochs are "
+                        + "checkpointed: once the store works, run the command again (train: with --resume).", EXIT_OUTPUT_STORE);
             }
             throw e;
         });

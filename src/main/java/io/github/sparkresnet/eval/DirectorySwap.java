@@ -16,15 +16,32 @@ public final class DirectorySwap {
 
     /**
      * Moves {@code written} to {@code target}; a previous {@code target} goes to {@code aside}, which
-     * the caller deletes once nothing needs it. Returns whether there was a previous one.
+     * the caller deletes once nothing needs it, and comes back if the second rename fails. Returns
+     * whether there was a previous one.
      */
     public static boolean replace(FileSystem fs, Path written, Path target, Path aside) throws IOException {
         boolean replaced = fs.exists(target);
         if (replaced) {
             rename(fs, target, aside);
         }
-        rename(fs, written, target);
+        try {
+            rename(fs, written, target);
+        } catch (IOException e) {
+            if (replaced) {
+                restore(fs, aside, target, e);
+            }
+            throw e;
+        }
         return replaced;
+    }
+
+    /** Puts the previous directory back after a failed swap, so readers keep seeing it. */
+    private static void restore(FileSystem fs, Path aside, Path target, IOException failure) {
+        try {
+            rename(fs, aside, target);
+        } catch (IOException again) {
+            failure.addSuppressed(again);
+        }
     }
 
     private static void rename(FileSystem fs, Path from, Path to) throws IOException {

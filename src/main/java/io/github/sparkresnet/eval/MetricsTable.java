@@ -1,5 +1,7 @@
 package io.github.sparkresnet.eval;
 
+import io.github.sparkresnet.OutputStoreException;
+
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.util.List;
@@ -47,8 +49,9 @@ public final class MetricsTable {
                 LOG.info("replaced the metrics row of run {} epoch {}", m.runId(), m.epoch());
             }
             fs.delete(staging(m.runId()), true); // the replaced row, if any; one driver per run writes here
-        } catch (IOException e) {
-            throw new UncheckedIOException("writing metrics to " + target + " failed", e);
+        } catch (Exception e) { // the store's IOException, or a Spark job that failed writing Parquet to it
+            throw new OutputStoreException("writing the metrics row of run " + m.runId() + " epoch " + m.epoch()
+                    + " to " + target, e);
         }
     }
 
@@ -70,7 +73,7 @@ public final class MetricsTable {
                 LOG.info("removed the unfinished metrics writes of an earlier attempt of run {}", runId);
             }
         } catch (IOException e) {
-            throw new UncheckedIOException("cleaning " + dir + " failed", e);
+            throw new OutputStoreException("cleaning " + dir, e);
         }
     }
 

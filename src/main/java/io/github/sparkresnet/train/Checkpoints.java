@@ -1,6 +1,7 @@
 package io.github.sparkresnet.train;
 
 import io.github.sparkresnet.BadInputException;
+import io.github.sparkresnet.OutputStoreException;
 import io.github.sparkresnet.model.ResNet34;
 import io.github.sparkresnet.model.helpers.OneDnnHelpers;
 
@@ -90,7 +91,7 @@ public final class Checkpoints {
                 fs.delete(new Path(checkpointDir, name + ".properties"), false);
             }
         } catch (IOException e) {
-            throw new UncheckedIOException("pruning old checkpoints in " + checkpointDir + " failed", e);
+            throw new OutputStoreException("pruning old checkpoints in " + checkpointDir, e);
         }
     }
 
@@ -132,7 +133,7 @@ public final class Checkpoints {
                 }
             }
         } catch (IOException e) {
-            throw new UncheckedIOException("cleaning " + checkpointDir + " failed", e);
+            throw new OutputStoreException("cleaning " + checkpointDir, e);
         }
     }
 
@@ -230,7 +231,7 @@ public final class Checkpoints {
             } catch (IOException ignored) {
                 // the original failure is the one to report
             }
-            throw new UncheckedIOException("writing " + target + " failed", e);
+            throw new OutputStoreException("writing " + target, e);
         }
     }
 

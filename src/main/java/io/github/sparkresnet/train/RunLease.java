@@ -1,6 +1,7 @@
 package io.github.sparkresnet.train;
 
 import io.github.sparkresnet.BadInputException;
+import io.github.sparkresnet.OutputStoreException;
 
 import java.io.IOException;
 import java.io.InputStream;
@@ -125,11 +126,12 @@ final class RunLease implements AutoCloseable {
         try {
             Held held = Held.read(fs, file);
             if (!holder.equals(held.holder)) {
-                throw new IllegalStateException("run " + runId + ": another driver took the run's lease over ("
-                        + held.describe() + "); this driver stops without writing");
+                throw new BadInputException("run " + runId + " is now run by another driver: " + held.describe()
+                        + " took " + file + " over (this driver's heartbeat lapsed longer than the staleness allows); "
+                        + "this driver stops without writing the epoch");
             }
         } catch (IOException e) {
-            throw new IllegalStateException("run " + runId + ": cannot read the run's lease " + file + " (" + e.getMessage() + ")", e);
+            throw new OutputStoreException("reading the run's lease " + file, e);
         }
     }
 

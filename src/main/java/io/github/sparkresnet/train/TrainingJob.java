@@ -207,9 +207,11 @@ public final class TrainingJob {
     }
 
     /**
-     * Commits an epoch: its metrics row first, then its checkpoint (and the best and final models).
-     * This order makes resume exact: a run killed in between redoes the epoch from the previous
-     * checkpoint and replaces its row, so the table never holds two rows, or none, for an epoch.
+     * Commits an epoch: its metrics row first, then the best and final models, its checkpoint last.
+     * The checkpoint is what marks an epoch done, so this order makes resume exact: a run killed or
+     * failing anywhere in between redoes the epoch from the previous checkpoint and replaces its row
+     * and models, so the table never holds two rows, or none, for an epoch, and a final model is
+     * never missing once the last checkpoint exists.
      */
     private void commitEpoch(EpochMetrics row, EvalResult eval, ComputationGraph net, Progress progress,
                              MetricsTable metrics, Checkpoints checkpoints) {
@@ -225,11 +227,11 @@ public final class TrainingJob {
         if (best) {
             checkpoints.saveModel("best", model, info);
         }
-        checkpoints.save(epoch, model, info);
-        checkpoints.prune(config.keepCheckpoints());
         if (progress.finished(config.epochs())) {
             checkpoints.saveModel("final", model, info);
         }
+        checkpoints.save(epoch, model, info);
+        checkpoints.prune(config.keepCheckpoints());
         LOG.info(row.summary(config.epochs()) + (best ? " (best so far)" : ""));
         if (progress.stopping.shouldStop() && epoch < config.epochs()) {
             LOG.info("run {}: stopping early after epoch {}: {}", config.runId(), epoch, progress.stopping);

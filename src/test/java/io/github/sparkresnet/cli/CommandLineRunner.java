@@ -5,9 +5,9 @@ import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
 
 /** Runs {@link Main#run} in-process with stdout and stderr captured. */
-record CommandLineRunner(int exitCode, String out, String err) {
+public record CommandLineRunner(int exitCode, String out, String err) {
 
-    static CommandLineRunner run(String... args) {
+    public static CommandLineRunner run(String... args) {
         PrintStream oldOut = System.out;
         PrintStream oldErr = System.err;
         ByteArrayOutputStream out = new ByteArrayOutputStream();

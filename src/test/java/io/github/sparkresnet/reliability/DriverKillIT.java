@@ -4,16 +4,8 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import io.github.sparkresnet.cli.Main;
-import io.github.sparkresnet.data.Minibatches;
-import io.github.sparkresnet.data.Normalization;
 import io.github.sparkresnet.data.RealCifar;
-import io.github.sparkresnet.eval.EvalResult;
-import io.github.sparkresnet.eval.Evaluator;
-import io.github.sparkresnet.eval.TestTimeAugmentation;
-import io.github.sparkresnet.spark.TestSpark;
 import io.github.sparkresnet.submit.ScriptRun;
-import io.github.sparkresnet.train.TrainingJob;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -22,11 +14,8 @@ import java.util.List;
 import java.util.stream.Collectors;
 import java.util.stream.Stream;
 import org.apache.spark.sql.Row;
-import org.deeplearning4j.nn.graph.ComputationGraph;
-import org.deeplearning4j.util.ModelSerializer;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
-import org.nd4j.linalg.dataset.DataSet;
 
 /**
  * The driver is killed (SIGKILL, no shutdown hooks) in the middle of epoch 2 of 3; {@code --resume}
@@ -64,17 +53,6 @@ class DriverKillIT {
         }
 
         // The final model scores the test split exactly as its last metrics row says.
-        ComputationGraph net = ModelSerializer.restoreComputationGraph(out.resolve("model/k/final.zip").toFile(), false);
-        TrainingJob job = new TrainingJob(TestSpark.get(), Main.trainConfig("--data", data, "--output",
-                out.resolve("scoring").toString(), "--limit-train", "192", "--limit-test", "64"));
-        List<DataSet> test = Minibatches.inOrder(job.plan().test(), 64, Normalization.HALF).collect();
-        Row last = rows.get(2);
-        // scored as the run scored it (the default --tta flip: each image with its mirror)
-        TestTimeAugmentation tta = TestTimeAugmentation.named(last.getAs("val_tta"));
-        EvalResult eval = Evaluator.evaluate(net, test, List.of("airplane", "bird"), tta);
-        assertEquals(64, eval.examples());
-        assertEquals((double) last.getAs("val_accuracy"), eval.accuracy(), 1.0 / 64 + 1e-9,
-                "within one image of the recorded accuracy (thread counts may differ between the JVMs)");
-        assertEquals((double) last.getAs("val_loss"), eval.meanLoss(), 1e-3);
+        RecordedScore.assertScoresAsRecorded(out.resolve("model/k/final.zip"), data, 64, rows.get(2));
     }
 }

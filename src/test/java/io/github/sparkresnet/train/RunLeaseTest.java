@@ -87,8 +87,10 @@ class RunLeaseTest {
         // as if its heartbeats had stopped long ago and another driver took over
         Files.setLastModifiedTime(leaseFile("r"), FileTime.from(Instant.now().minusSeconds(120)));
         writeLease("r", "some-other-host", 999, Instant.now());
-        IllegalStateException e = assertThrows(IllegalStateException.class, first::ensureHeld);
-        assertTrue(e.getMessage().contains("another driver took the run's lease over"), e.getMessage());
+        // one error line (exit 2) naming the new holder, as for a driver refused at start
+        BadInputException e = assertThrows(BadInputException.class, first::ensureHeld);
+        assertTrue(e.getMessage().startsWith("run r is now run by another driver: the driver with pid 999 on host "
+                + "some-other-host"), e.getMessage());
         first.close();
         assertTrue(Files.exists(leaseFile("r")), "closing must not remove another driver's lease");
     }
