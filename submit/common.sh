@@ -18,6 +18,7 @@ DEPLOY_MODE="${DEPLOY_MODE:-}"
 JOB_JAR="${JOB_JAR:-}"
 DATA="${DATA:-}"
 OUTPUT="${OUTPUT:-}"
+SECRET_FILE="${SPARK_SECRET_FILE:-}"
 PRINT_ONLY=false
 EXTRA_CONF=()
 JOB_ARGS=()
@@ -38,6 +39,11 @@ Common options (environment variable in brackets):
   --driver-offheap SIZE    ND4J off-heap limit of the driver [DRIVER_OFFHEAP, default 4g]
   --jar PATH|URL           the job jar [JOB_JAR, default target/spark-resnet-*-job.jar]
   --conf KEY=VALUE         extra Spark setting, repeatable (wins over conf/spark-defaults.conf)
+  --secret-file FILE       a cluster that requires authentication (standalone with spark.authenticate):
+                           sets spark.authenticate=true with the shared secret in FILE's first line. It
+                           reaches spark-submit in a private properties file (with spark-defaults.conf),
+                           never on a command line or in --print [SPARK_SECRET_FILE]. YARN and Kubernetes
+                           make a secret per application: --conf spark.authenticate=true is enough there
   --print                  print the spark-submit command instead of running it
   -h, --help               this help
 Then the job's command and options, e.g.  train --data PATH --output PATH --epochs 5
@@ -73,6 +79,7 @@ parse_common() {
       --jar) need_value "$@"; JOB_JAR="$2"; shift 2 ;;
       --conf) need_value "$@"; [[ "$2" == *=* ]] || die "--conf expects KEY=VALUE, got '$2'"
               EXTRA_CONF+=("$2"); shift 2 ;;
+      --secret-file) need_value "$@"; SECRET_FILE="$2"; shift 2 ;;
       --print) PRINT_ONLY=true; shift ;;
       --) shift; JOB_ARGS=("$@"); break ;;
       *) if parse_own "$@"; then shift "$OWN_SHIFT"; else JOB_ARGS=("$@"); break; fi ;;
@@ -86,6 +93,7 @@ parse_common() {
     is_size "${opt#*:}" || die "--${opt%%:*} expects a size like 4g or 512m, got '${opt#*:}'"
   done
   case "$DEPLOY_MODE" in client|cluster|"") ;; *) die "--deploy-mode expects client or cluster, got '$DEPLOY_MODE'" ;; esac
+  [ -z "$SECRET_FILE" ] || check_secret_file
   if [ -z "$JOB_JAR" ]; then
     JOB_JAR="$(ls "$root"/target/spark-resnet-*-job.jar 2>/dev/null | head -1 || true)"
     [ -n "$JOB_JAR" ] || die "no job jar: build it with 'mvn -DskipTests package' or pass --jar"
@@ -96,6 +104,44 @@ parse_common() {
     has_arg --data || { [ -z "$DATA" ] || JOB_ARGS+=(--data "$DATA"); }
     has_arg --output || { [ -z "$OUTPUT" ] || JOB_ARGS+=(--output "$OUTPUT"); }
   fi
+}
+
+# The secret goes into a Java properties file: one line of printable characters without spaces or
+# backslashes (which that format would read as separators and escapes), as Spark's own secrets are.
+check_secret_file() {
+  [ -f "$SECRET_FILE" ] && [ -r "$SECRET_FILE" ] || die "--secret-file $SECRET_FILE: not a readable file"
+  local secret
+  secret="$(head -n 1 "$SECRET_FILE" | tr -d '\r')"
+  [ -n "$secret" ] || die "--secret-file $SECRET_FILE: the first line is empty; expected the cluster's spark.authenticate.secret"
+  [[ "$secret" =~ ^[[:graph:]]+$ && "$secret" != *\\* ]] \
+    || die "--secret-file $SECRET_FILE: the secret holds spaces, backslashes or control characters; expected one word"
+}
+
+# spark-submit reads the secret from a properties file only this user can read: the submitting
+# machine's spark-defaults.conf (which --properties-file replaces) plus spark.authenticate.secret.
+# Deleted when the script ends.
+secret_properties() {
+  SECRET_PROPERTIES="$(mktemp)"
+  chmod 600 "$SECRET_PROPERTIES"
+  trap 'rm -f "$SECRET_PROPERTIES"' EXIT
+  local conf_dir="${SPARK_CONF_DIR:-${SPARK_HOME:+$SPARK_HOME/conf}}"
+  if [ -n "$conf_dir" ] && [ -f "$conf_dir/spark-defaults.conf" ]; then
+    cat "$conf_dir/spark-defaults.conf" > "$SECRET_PROPERTIES"
+  fi
+  printf '\nspark.authenticate.secret %s\n' "$(head -n 1 "$SECRET_FILE" | tr -d '\r')" >> "$SECRET_PROPERTIES"
+}
+
+# Prints a command with the values of secret-like settings (Spark's own redaction pattern) hidden.
+print_redacted() {
+  local a out=()
+  for a in "$@"; do
+    if [[ "$a" =~ ^([^=]*([Ss][Ee][Cc][Rr][Ee][Tt]|[Pp][Aa][Ss][Ss][Ww][Oo][Rr][Dd]|[Tt][Oo][Kk][Ee][Nn]|[Aa][Cc][Cc][Ee][Ss][Ss]\.[Kk][Ee][Yy])[^=]*)= ]]; then
+      a="${BASH_REMATCH[1]}=*********(redacted)"
+    fi
+    out+=("$a")
+  done
+  printf '%q ' "${out[@]}"
+  echo
 }
 
 has_arg() {
@@ -151,6 +197,15 @@ base_submit() {
 run_submit() {
   local c
   for c in "${EXTRA_CONF[@]}"; do SUBMIT+=(--conf "$c"); done
+  SECRET_PROPERTIES=""
+  if [ -n "$SECRET_FILE" ]; then
+    if $PRINT_ONLY; then
+      SUBMIT+=(--conf spark.authenticate=true --properties-file "<spark-defaults.conf + the secret in $SECRET_FILE>")
+    else
+      secret_properties
+      SUBMIT+=(--conf spark.authenticate=true --properties-file "$SECRET_PROPERTIES")
+    fi
+  fi
   local cmd
   if [ -n "${SPARK_HOME:-}" ]; then
     cmd=("$SPARK_HOME/bin/spark-submit")
@@ -168,12 +223,14 @@ run_submit() {
   fi
   cmd+=("${SUBMIT[@]}" "$JOB_JAR" "${JOB_ARGS[@]}")
   if $PRINT_ONLY; then
-    printf '%q ' "${cmd[@]}"
-    echo
+    print_redacted "${cmd[@]}"
     exit 0
   fi
   if ! declare -F on_failure > /dev/null; then
-    exec "${cmd[@]}"
+    if [ -z "$SECRET_PROPERTIES" ]; then
+      exec "${cmd[@]}"
+    fi
+    "${cmd[@]}" && exit 0 || exit $?   # not exec: the EXIT trap deletes the secret's file afterwards
   fi
   # The script's on_failure RC LOG explains a failure from spark-submit's output. stderr goes through
   # tee (shown as it comes and kept in LOG), stdout straight to ours (fd 3).

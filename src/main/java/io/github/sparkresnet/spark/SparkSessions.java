@@ -1,5 +1,7 @@
 package io.github.sparkresnet.spark;
 
+import io.github.sparkresnet.BadInputException;
+
 import org.apache.spark.SparkConf;
 import org.apache.spark.sql.SparkSession;
 import org.slf4j.Logger;
@@ -28,10 +30,49 @@ public final class SparkSessions {
         }
         conf.setIfMissing("spark.app.name", appName);
         applyRequired(conf);
-        SparkSession spark = SparkSession.builder().config(conf).getOrCreate();
-        LOG.info("Spark {} master={} defaultParallelism={}", spark.version(), spark.sparkContext().master(),
-                spark.sparkContext().defaultParallelism());
+        SparkSession spark;
+        try {
+            spark = SparkSession.builder().config(conf).getOrCreate();
+        } catch (RuntimeException e) {
+            throw refusedByTheCluster(conf, e);
+        }
+        LOG.info("Spark {} master={} defaultParallelism={}; {}", spark.version(), spark.sparkContext().master(),
+                spark.sparkContext().defaultParallelism(), security(spark.sparkContext().getConf()));
         return spark;
+    }
+
+    /**
+     * A cluster that turned the application away, as one line that says what to check: Spark itself
+     * only logs connection errors and "All masters are unresponsive" (a master that is down and one
+     * that refused the secret look the same from here). Other failures pass through unchanged.
+     */
+    static RuntimeException refusedByTheCluster(SparkConf conf, RuntimeException e) {
+        String master = conf.get("spark.master", "");
+        String message = String.valueOf(e.getMessage());
+        if (message.contains("A secret key must be specified")) {
+            return new BadInputException("spark.authenticate=true needs the cluster's shared secret in "
+                    + "spark.authenticate.secret (submit/standalone.sh --secret-file FILE); none was given", e);
+        }
+        if (master.startsWith("spark://") && message.contains("stopped while waiting for backend")) {
+            return new BadInputException("the Spark master " + master + " did not accept this application (no "
+                    + "answer after 3 attempts). Check that a master runs there and, if the cluster requires "
+                    + "authentication (spark.authenticate), that this application's spark.authenticate.secret "
+                    + "(submit/standalone.sh --secret-file FILE) is the cluster's", e);
+        }
+        return e;
+    }
+
+    /**
+     * Which of Spark's protections the application runs with, for the start-up line: authentication of
+     * every connection (spark.authenticate), encryption of RPC and block transfers (the averaging
+     * traffic included), encryption of what executors write to local disk. Names settings, never values.
+     */
+    static String security(SparkConf conf) {
+        boolean auth = conf.getBoolean("spark.authenticate", false);
+        boolean network = auth && (conf.getBoolean("spark.network.crypto.enabled", false)
+                || conf.getBoolean("spark.authenticate.enableSaslEncryption", false));
+        return "security: authentication " + (auth ? "on" : "off") + ", network encryption " + (network ? "on" : "off")
+                + ", local I/O encryption " + (conf.getBoolean("spark.io.encryption.enabled", false) ? "on" : "off");
     }
 
     /**

@@ -53,4 +53,34 @@ class SparkSessionsTest {
         assertEquals("3s", conf.get("spark.locality.wait"));
         assertEquals("com.example.Other," + Nd4jSparkPlugin.class.getName(), conf.get("spark.plugins"));
     }
+
+    @Test
+    void theStartUpLineSaysWhichProtectionsAreOnWithoutTheirValues() {
+        assertEquals("security: authentication off, network encryption off, local I/O encryption off",
+                SparkSessions.security(new SparkConf(false)));
+        SparkConf secured = new SparkConf(false).set("spark.authenticate", "true")
+                .set("spark.authenticate.secret", "s3cr3t-value").set("spark.network.crypto.enabled", "true")
+                .set("spark.io.encryption.enabled", "true");
+        assertEquals("security: authentication on, network encryption on, local I/O encryption on",
+                SparkSessions.security(secured));
+        // encryption needs authentication: Spark ignores the crypto setting without it
+        assertEquals("security: authentication off, network encryption off, local I/O encryption off",
+                SparkSessions.security(new SparkConf(false).set("spark.network.crypto.enabled", "true")));
+    }
+
+    @Test
+    void aClusterThatTurnsTheApplicationAwayIsOneErrorLineNamingTheSecret() {
+        SparkConf standalone = new SparkConf(false).setMaster("spark://10.0.0.1:7077");
+        RuntimeException refused = SparkSessions.refusedByTheCluster(standalone,
+                new IllegalStateException("Spark context stopped while waiting for backend"));
+        assertTrue(refused instanceof io.github.sparkresnet.BadInputException, refused.toString());
+        assertTrue(refused.getMessage().startsWith("the Spark master spark://10.0.0.1:7077 did not accept this application")
+                && refused.getMessage().contains("spark.authenticate.secret"), refused.getMessage());
+        RuntimeException noSecret = SparkSessions.refusedByTheCluster(standalone,
+                new IllegalArgumentException("requirement failed: A secret key must be specified via the spark.authenticate.secret config."));
+        assertTrue(noSecret instanceof io.github.sparkresnet.BadInputException, noSecret.toString());
+        // anything else is not guessed at
+        IllegalStateException other = new IllegalStateException("something else");
+        assertTrue(SparkSessions.refusedByTheCluster(standalone, other) == other);
+    }
 }

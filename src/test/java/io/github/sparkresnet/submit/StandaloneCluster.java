@@ -38,24 +38,51 @@ public final class StandaloneCluster implements AutoCloseable {
 
     /** Starts a Master and {@code workers} Workers of {@code cores} cores and {@code memory} each. */
     public static StandaloneCluster start(Path dir, int workers, int cores, String memory) throws Exception {
+        return start(dir, workers, cores, memory, Map.of());
+    }
+
+    /**
+     * The same with Spark {@code settings} for the Master and Workers (e.g. {@code spark.authenticate}),
+     * given to them as an operator would: in a properties file only this user can read.
+     */
+    public static StandaloneCluster start(Path dir, int workers, int cores, String memory,
+                                          Map<String, String> settings) throws Exception {
         StandaloneCluster c = new StandaloneCluster(dir);
         try {
             Path sparkHome = sparkHome(dir.resolve("spark-home"));
+            Path conf = daemonSettings(dir.resolve("daemons.conf"), settings);
             c.launch("master", sparkHome, "org.apache.spark.deploy.master.Master",
                     "--host", "127.0.0.1", "--port", Integer.toString(c.masterPort),
-                    "--webui-port", Integer.toString(c.uiPort));
+                    "--webui-port", Integer.toString(c.uiPort), "--properties-file", conf.toString());
             c.awaitWorkers(0, Duration.ofSeconds(60));
             for (int i = 1; i <= workers; i++) {
                 Path work = Files.createDirectories(dir.resolve("worker-" + i));
                 c.launch("worker-" + i, sparkHome, "org.apache.spark.deploy.worker.Worker",
                         "--host", "127.0.0.1", "--cores", Integer.toString(cores), "--memory", memory,
-                        "--webui-port", "0", "--work-dir", work.toString(), c.masterUrl());
+                        "--webui-port", "0", "--work-dir", work.toString(), "--properties-file", conf.toString(),
+                        c.masterUrl());
             }
             c.awaitWorkers(workers, Duration.ofSeconds(90));
             return c;
         } catch (Exception e) {
             c.close();
             throw e;
+        }
+    }
+
+    private static Path daemonSettings(Path file, Map<String, String> settings) throws IOException {
+        Files.createDirectories(file.getParent());
+        Files.writeString(file, "");
+        Files.setPosixFilePermissions(file, java.nio.file.attribute.PosixFilePermissions.fromString("rw-------"));
+        Files.writeString(file, settings.entrySet().stream().map(e -> e.getKey() + " " + e.getValue() + "\n")
+                .collect(Collectors.joining()));
+        return file;
+    }
+
+    /** The Master's and Workers' own logs. */
+    public List<Path> daemonLogs() throws IOException {
+        try (Stream<Path> files = Files.list(dir)) {
+            return files.filter(p -> p.getFileName().toString().endsWith(".log")).sorted().collect(Collectors.toList());
         }
     }
 
