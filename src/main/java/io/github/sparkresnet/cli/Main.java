@@ -4,6 +4,7 @@ import io.github.sparkresnet.BadInputException;
 import io.github.sparkresnet.OutOfMemory;
 import io.github.sparkresnet.OutputStoreException;
 import io.github.sparkresnet.Redaction;
+import io.github.sparkresnet.train.EpochLostException;
 import io.github.sparkresnet.train.TrainConfig;
 import io.github.sparkresnet.train.TrainingDivergedException;
 
@@ -17,8 +18,8 @@ import picocli.CommandLine.Command;
  *
  * <p>Exit codes: 0 success, 2 bad input (usage errors and {@link BadInputException}), 3 a failed
  * {@code check}, 4 training diverged (NaN or infinite loss, {@link TrainingDivergedException}), 5
- * the output store failed mid-write ({@link OutputStoreException}: retry with {@code --resume}), 1
- * anything else.
+ * the output store failed mid-write ({@link OutputStoreException}: retry with {@code --resume}), 6
+ * executors kept dying until an epoch ran out of attempts ({@link EpochLostException}), 1 anything else.
  */
 @Command(name = "spark-resnet",
         mixinStandardHelpOptions = true,
@@ -29,6 +30,7 @@ public final class Main implements Runnable {
     public static final int EXIT_BAD_INPUT = 2;
     public static final int EXIT_DIVERGED = 4;
     public static final int EXIT_OUTPUT_STORE = 5;
+    public static final int EXIT_EPOCH_LOST = 6;
 
     @CommandLine.Spec
     CommandLine.Model.CommandSpec spec;
@@ -71,7 +73,8 @@ public final class Main implements Runnable {
         });
         cli.setExitCodeExceptionMapper(t -> t instanceof CommandLine.ParameterException || BadInputException.findIn(t) != null
                 ? EXIT_BAD_INPUT : t instanceof TrainingDivergedException ? EXIT_DIVERGED
-                : OutputStoreException.findIn(t) != null ? EXIT_OUTPUT_STORE : 1);
+                : OutputStoreException.findIn(t) != null ? EXIT_OUTPUT_STORE
+                : t instanceof EpochLostException ? EXIT_EPOCH_LOST : 1);
         cli.setExecutionExceptionHandler((e, cmd, parsed) -> {
             BadInputException bad = BadInputException.findIn(e);
             PrintWriter err = cmd.getErr();
@@ -87,6 +90,9 @@ public final class Main implements Runnable {
             }
             if (e instanceof TrainingDivergedException) {
                 return fail(err, e.getMessage(), EXIT_DIVERGED);
+            }
+            if (e instanceof EpochLostException) {
+                return fail(err, e.getMessage(), EXIT_EPOCH_LOST);
             }
             OutputStoreException store = OutputStoreException.findIn(e);
             if (store != null) {

@@ -114,6 +114,12 @@ public final class TrainingJob {
      */
     public static final String LEASE_STALE_SECONDS = "spark.sparkresnet.lease.staleSeconds";
 
+    /**
+     * Spark setting: how many times an epoch is started before losing the workers' shared state (an
+     * executor dying mid-epoch) fails the run. Default 3.
+     */
+    public static final String EPOCH_ATTEMPTS = "spark.sparkresnet.epochAttempts";
+
     /** Trains every epoch not yet checkpointed; returns the final network. */
     public ComputationGraph run(Plan plan) {
         // One driver per run: taken before anything of the run is touched, held until it ends.
@@ -254,9 +260,6 @@ public final class TrainingJob {
                 + " in epoch " + epoch + " (" + where + "); stopped without writing that epoch; " + lastGood);
     }
 
-    /** How many times an epoch is started before a lost round fails the run. */
-    private static final int EPOCH_ATTEMPTS = 3;
-
     /**
      * Fits one epoch: its minibatches freshly shuffled (seeded by the epoch), cut into rounds
      * ({@link Rounds}), each fitted at the schedule's rate for that point of the run. A round that
@@ -271,10 +274,13 @@ public final class TrainingJob {
                 config.seed() * 1_000_003L + epoch, Normalization.HALF, config.augment());
         LearningRateSchedule schedule = config.schedule();
         long t0 = System.nanoTime();
+        int attempts = Math.max(1, spark.sparkContext().getConf().getInt(EPOCH_ATTEMPTS, 3));
+        StringBuilder lasted = new StringBuilder();
         try (Rounds rounds = new Rounds(batches, plan.minibatches(config), plan.workers(), config.averagingFrequency(),
                 StorageLevel.fromString(config.storageLevel()))) {
             for (int attempt = 1; ; attempt++) {
                 counters.startEpoch();
+                long attemptStart = System.nanoTime();
                 try (ProgressReporter progress = new ProgressReporter(epoch, config.epochs(), plan.trainImages(),
                         plan.roundImages(config), counters.examples::value, config.progressSeconds())) {
                     for (int r = 0; r < rounds.count(); r++) {
@@ -285,12 +291,16 @@ public final class TrainingJob {
                     averaging.network(); // the driver gathers the epoch's state while the workers still hold it
                     return (System.nanoTime() - t0) / 1e9;
                 } catch (RoundLostException e) {
-                    if (attempt == EPOCH_ATTEMPTS) {
-                        throw new IllegalStateException("run " + config.runId() + ": epoch " + epoch + " failed "
-                                + attempt + " times; the last time: " + e.getMessage(), e);
+                    lasted.append(lasted.length() == 0 ? "" : ", ")
+                            .append(String.format("%.0f s", (System.nanoTime() - attemptStart) / 1e9));
+                    if (attempt >= attempts) {
+                        throw new EpochLostException("run " + config.runId() + ": epoch " + epoch + " lost the workers' "
+                                + "shared state in all " + attempts + " attempts (they lasted " + lasted + "; the last: "
+                                + e.getMessage() + "). Completed epochs are checkpointed: continue with --resume once "
+                                + "executors stay up for one attempt, or allow more attempts with " + EPOCH_ATTEMPTS, e);
                     }
                     LOG.warn("epoch {}: {}; starting the epoch again from its beginning (attempt {} of {})", epoch,
-                            e.getMessage(), attempt + 1, EPOCH_ATTEMPTS);
+                            e.getMessage(), attempt + 1, attempts);
                     averaging.rewind();
                 }
             }

@@ -1,0 +1,17 @@
+#!/usr/bin/env bash
+# Repeated executor loss on a real Spark standalone cluster on 127.0.0.1 (a Master and two 1-core
+# Workers, started and stopped by the bench): the same run undisturbed, then with a random executor
+# killed (SIGKILL) every INTERVAL seconds from the middle of epoch 1 on. Prints every kill, both runs'
+# epoch times, the epoch restarts and the time each kill cost on average. Builds the job jar if needed.
+#   bench/chaos.sh [IMAGES=1024] [EPOCHS=3] [INTERVAL=45] [SEED=1] [CIFAR_PARENT_DIR]
+set -euo pipefail
+root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+source "$root/bench/classpath.sh"
+jar="$(ls "$root"/target/spark-resnet-*-job.jar 2>/dev/null | head -1 || true)"
+if [ -z "$jar" ] || [ -n "$(find "$root/src/main" "$root/pom.xml" -newer "$jar" -print -quit)" ]; then
+  (cd "$root" && ${MVN:-mvn} -B -q -DskipTests package >&2)
+fi
+data="$(bench_data "${5:-}")/cifar-10-batches-bin"
+java "${JAVA17[@]}" -Xmx1g -Dproject.basedir="$root" -Dlog4j2.configurationFile="$root/conf/log4j2.properties" \
+  -cp "$BENCH_CP" io.github.sparkresnet.bench.ChaosBench "$data" "${1:-1024}" "${2:-3}" "${3:-45}" "${4:-1}" \
+  2>&1 | grep -E '^chaos|Exception in thread'
