@@ -62,10 +62,14 @@ class RedactionTest {
     void theSubmitScriptsNeverPrintTheSecret() throws Exception {
         Path secretFile = Files.createTempFile("secret", "");
         Files.writeString(secretFile, SECRET + "\n");
-        Process p = new ProcessBuilder("bash", ROOT.resolve("submit/standalone.sh").toString(), "--master",
+        ProcessBuilder pb = new ProcessBuilder("bash", ROOT.resolve("submit/standalone.sh").toString(), "--master",
                 "spark://10.0.0.1:7077", "--jar", "job.jar", "--print", "--secret-file", secretFile.toString(),
                 "--conf", "spark.authenticate.secret=" + SECRET, "--conf", "spark.hadoop.fs.s3a.secret.key=" + SECRET,
-                "train", "--data", "/d").redirectErrorStream(true).start();
+                "train", "--data", "/d").redirectErrorStream(true);
+        // a Spark home that need not exist: --print only names its spark-submit (no build output needed)
+        pb.environment().put("SPARK_HOME", "/opt/spark");
+        pb.environment().remove("SPARK_CONF_DIR");
+        Process p = pb.start();
         String printed = new String(p.getInputStream().readAllBytes(), java.nio.charset.StandardCharsets.UTF_8);
         assertEquals(0, p.waitFor(), printed);
         assertFalse(printed.contains(SECRET), printed);
