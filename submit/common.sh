@@ -177,7 +177,7 @@ base_submit() {
   # The container holds heap + off-heap + 2 GB for the JVM itself and native libraries. javacpp caps
   # the whole process 1 GB under that (maxphysicalbytes): past it, an allocation fails with an
   # OutOfMemoryError naming the limit before the cluster manager kills the container. (maxbytes
-  # caps only what JavaCPP tracks, which ND4J M2.1's CPU arrays bypass: README "Memory".)
+  # caps only what JavaCPP tracks, which ND4J M2.1's CPU arrays bypass: docs/reliability.md "Memory".)
   exec_physical_mb=$(( $(to_mb "$EXECUTOR_MEMORY") + $(to_mb "$EXECUTOR_OFFHEAP") + 2048 ))
   driver_physical_mb=$(( $(to_mb "$DRIVER_MEMORY") + $(to_mb "$DRIVER_OFFHEAP") + 2048 ))
   DRIVER_JAVA_OPTS="${java_opts}-Dorg.bytedeco.javacpp.maxbytes=$DRIVER_OFFHEAP -Dorg.bytedeco.javacpp.maxphysicalbytes=$(( driver_physical_mb - 1024 ))m"

@@ -5,7 +5,7 @@ import java.util.regex.Pattern;
 /**
  * Hides credentials written into a URI's user-info ({@code s3a://KEY:SECRET@bucket/path}) before a
  * path reaches a log line, an error message, a checkpoint's description or the dry-run plan. Keys
- * belong in Hadoop's credential providers, not in paths (README: Credentials); this is the net for
+ * belong in Hadoop's credential providers, not in paths (docs/reliability.md: Credentials); this is the net for
  * when someone puts them there anyway. conf/log4j2.properties applies the same pattern to every log
  * line, Spark's and Hadoop's included.
  */

@@ -86,7 +86,7 @@ public final class Main implements Runnable {
                 return fail(err, "out of memory (" + outOfMemory + "). The driver or an executor needs more: "
                         + "raise DRIVER_MEMORY_GB / OFFHEAP_GB (submit/run-local.sh) or --driver-memory, "
                         + "--executor-memory, --executor-offheap (submit/*.sh), or lower --batch-size-per-worker; "
-                        + "README: Memory. Completed epochs are checkpointed: continue with --resume.", 1);
+                        + "docs/reliability.md: Memory. Completed epochs are checkpointed: continue with --resume.", 1);
             }
             if (e instanceof TrainingDivergedException) {
                 return fail(err, e.getMessage(), EXIT_DIVERGED);

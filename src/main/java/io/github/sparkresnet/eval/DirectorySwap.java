@@ -8,7 +8,7 @@ import org.apache.hadoop.fs.Path;
  * Puts a fully written directory in place of another with renames only, so a reader sees the old
  * contents or the new, never a half-written mix: the old directory is moved aside first, then the
  * new one renamed in. Renames are atomic on HDFS and local disks; on object stores such as S3 they
- * are copies (README "Resume and re-runs").
+ * are copies (docs/training.md "Resume and re-runs").
  */
 public final class DirectorySwap {
     private DirectorySwap() {

@@ -27,7 +27,7 @@ public final class Nd4jSetup {
         }
         String helpers = OneDnnHelpers.enable();
         Properties env = Nd4j.getExecutioner().getEnvironmentInformation();
-        // maxphysicalbytes is the limit that holds for ND4J M2.1 (README: Memory)
+        // maxphysicalbytes is the limit that holds for ND4J M2.1 (docs/reliability.md: Memory)
         summary = String.format("ND4J backend %s, %s threads, device %s, process memory limit %s | %s",
                 env.getProperty("backend", "?"),
                 env.getOrDefault("omp.threads", "?"),

@@ -37,7 +37,7 @@ import org.nd4j.linalg.activations.Activation;
 import org.nd4j.linalg.lossfunctions.LossFunctions;
 
 /**
- * The README's catalogue of bad input, each case through the real command line: one {@code error:}
+ * The catalogue of bad input in docs/reliability.md, each case through the real command line: one {@code error:}
  * line naming the file or option with what was expected and found, exit code 2, no stack trace, and
  * everything already in {@code --output} (another run's metrics and checkpoints) left exactly as it was.
  */
@@ -198,15 +198,15 @@ class BadInputCatalogueTest {
     }
 
     @Test
-    void theCatalogueHasEveryKindTheReadmeLists() throws Exception {
-        String readme = Files.readString(Path.of(System.getProperty("project.basedir", ".")).resolve("README.md"));
+    void theCatalogueHasEveryKindTheDocsList() throws Exception {
+        String readme = Files.readString(Path.of(System.getProperty("project.basedir", ".")).resolve("docs/reliability.md"));
         List<String> missing = new ArrayList<>();
         catalogue().forEach(c -> {
             if (!readme.contains("| " + c.name() + " |")) {
                 missing.add(c.name());
             }
         });
-        assertTrue(missing.isEmpty(), "README's bad-input table lacks: " + missing);
+        assertTrue(missing.isEmpty(), "docs/reliability.md's bad-input table lacks: " + missing);
         assertTrue(catalogue().count() >= 12);
     }
 
