@@ -1,0 +1,8 @@
+/**
+ * The entry points: {@code Main} (picocli) and its commands {@code train}, {@code predict},
+ * {@code evaluate}, {@code report} and {@code check}; the mapping of failures to one {@code error:}
+ * line and an exit code; {@code Main.trainConfig} for notebooks and other JVM callers.
+ *
+ * <p>Imports: any package of the project; nothing imports this one.
+ */
+package io.github.sparkresnet.cli;

@@ -1,0 +1,8 @@
+/**
+ * What a network is worth: the driver-side evaluator (DL4J {@code Evaluation} and {@code ROC}, with
+ * test-time flips), the per-epoch metrics row and its Parquet table (written atomically per epoch),
+ * scoring on the executors ({@code Predictor}) and the charts of {@code report}.
+ *
+ * <p>Imports: {@code data}, {@code model}; never {@code train} or {@code cli}.
+ */
+package io.github.sparkresnet.eval;

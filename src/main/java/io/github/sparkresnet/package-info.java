@@ -1,0 +1,14 @@
+/**
+ * spark-resnet: a Spark job that trains a DL4J ResNet34 on two CIFAR-10 classes by synchronous
+ * parameter averaging, scores every epoch on the driver and writes the metrics to Parquet.
+ *
+ * <p>Packages follow the data: {@code data} (CIFAR-10 files to DataFrame to class pair to
+ * minibatches), {@code model} (the ResNet34 and its fast paths), {@code spark} (session, ND4J set-up,
+ * serializers), {@code eval} (evaluation, the metrics table, scoring, reports), {@code train} (the
+ * epoch loop, averaging, checkpoints, the run lease) and {@code cli} (the entry points). Imports point
+ * down: {@code cli} to {@code train} to {@code eval}/{@code spark}/{@code data} to {@code model}; this
+ * package holds what every layer may use: the failures the command line reports in one line
+ * ({@link io.github.sparkresnet.BadInputException}, {@link io.github.sparkresnet.OutputStoreException},
+ * {@link io.github.sparkresnet.OutOfMemory}) and {@link io.github.sparkresnet.Redaction}.
+ */
+package io.github.sparkresnet;

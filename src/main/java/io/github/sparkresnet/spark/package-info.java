@@ -1,0 +1,9 @@
+/**
+ * Spark set-up shared by every entry point: the session with the settings the job needs, the plugin
+ * that sets ND4J up in the driver and every executor, the Kryo registrator and bulk INDArray
+ * serializer, byte blocks in the block manager, and memory probes.
+ *
+ * <p>Imports: {@code model} (to switch its fast paths on in each JVM); never {@code train} or
+ * {@code cli}.
+ */
+package io.github.sparkresnet.spark;
