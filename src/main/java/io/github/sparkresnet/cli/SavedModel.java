@@ -2,7 +2,7 @@ package io.github.sparkresnet.cli;
 
 import io.github.sparkresnet.BadInputException;
 import io.github.sparkresnet.eval.TestTimeAugmentation;
-import io.github.sparkresnet.model.helpers.OneDnnHelpers;
+import io.github.sparkresnet.model.SavedNetworks;
 
 import java.io.ByteArrayInputStream;
 import java.io.IOException;
@@ -62,7 +62,7 @@ final class SavedModel {
     /** The network in {@code bytes} (read from {@code zip}), without its updater; a clear error if it is none. */
     static ComputationGraph load(byte[] bytes, Path zip) {
         try {
-            return OneDnnHelpers.restore(new ByteArrayInputStream(bytes), false);
+            return SavedNetworks.restore(new ByteArrayInputStream(bytes), false);
         } catch (Exception e) {
             throw new BadInputException(zip + ": not a readable DL4J ComputationGraph model (" + e + ")", e);
         }

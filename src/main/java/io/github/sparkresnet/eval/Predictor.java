@@ -2,7 +2,7 @@ package io.github.sparkresnet.eval;
 
 import io.github.sparkresnet.data.Minibatches;
 import io.github.sparkresnet.data.Normalization;
-import io.github.sparkresnet.model.helpers.OneDnnHelpers;
+import io.github.sparkresnet.model.SavedNetworks;
 
 import java.io.ByteArrayInputStream;
 import java.io.IOException;
@@ -99,7 +99,7 @@ public final class Predictor {
 
     private static ComputationGraph restore(byte[] model) {
         try {
-            return OneDnnHelpers.restore(new ByteArrayInputStream(model), false);
+            return SavedNetworks.restore(new ByteArrayInputStream(model), false);
         } catch (IOException e) {
             throw new UncheckedIOException("restoring the broadcast model failed", e);
         }

@@ -103,15 +103,15 @@ public final class SparkSessions {
         // adds a bulk-copy serializer for the ~255 MB of parameters and Adam state of every round.
         conf.setIfMissing("spark.serializer", "org.apache.spark.serializer.KryoSerializer");
         conf.setIfMissing("spark.kryo.registrator", "io.github.sparkresnet.spark.Nd4jKryoRegistrator");
-        // A ResNet34 with updater state is ~170 MB; its broadcast and averaging must fit Kryo's buffer.
+        // The same ~255 MB (one worker's state) must fit Kryo's buffer when broadcast or averaged.
         conf.setIfMissing("spark.kryoserializer.buffer.max", "1g");
         // Training tasks are CPU-bound and data is tiny: never wait for locality.
         conf.setIfMissing("spark.locality.wait", "0s");
-        // Each worker's round result (parameters and Adam state, ~256 MB) is over the 128 MB that a
+        // Each worker's round result (that state again) is over the 128 MB that a
         // task may send back with its status, so Spark stores it as a block that the driver fetches
         // through its network layer and, past 200 MB, through a temporary file that Spark deletes once
         // the file's buffer is garbage: under GC pressure that happened before the file was read
-        // (FileNotFoundException .../temp_local_..., README "Memory"). In local mode the status never
+        // (FileNotFoundException .../temp_local_..., docs/reliability.md "Memory"). In local mode the status never
         // leaves the JVM, so results up to 512 MB go with it: no block, no copy, no file. On a cluster
         // the block is fetched into the driver's memory instead of the file, for ~350 MB more driver
         // memory outside the heap (BENCHMARKS "Memory" and "Scaling").

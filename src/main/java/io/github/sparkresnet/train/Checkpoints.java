@@ -3,7 +3,7 @@ package io.github.sparkresnet.train;
 import io.github.sparkresnet.BadInputException;
 import io.github.sparkresnet.OutputStoreException;
 import io.github.sparkresnet.model.ResNet34;
-import io.github.sparkresnet.model.helpers.OneDnnHelpers;
+import io.github.sparkresnet.model.SavedNetworks;
 
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
@@ -190,7 +190,7 @@ public final class Checkpoints {
         }
         ComputationGraph net;
         try (InputStream in = fs.open(zip)) {
-            net = OneDnnHelpers.restore(in, true);
+            net = SavedNetworks.restore(in, true);
         } catch (Exception e) {
             throw new BadInputException(zip + ": not a readable DL4J ComputationGraph checkpoint (" + e + ")", e);
         }

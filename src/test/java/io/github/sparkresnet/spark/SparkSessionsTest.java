@@ -13,7 +13,7 @@ class SparkSessionsTest {
 
     /**
      * One worker's round result for the 2-class ResNet34, in float32: all parameters (trainable plus BN
-     * statistics) and Adam's two moments of the trainable ones (about 256 MB).
+     * statistics) and Adam's two moments of the trainable ones (about 255 MB).
      */
     private static final long ROUND_RESULT_BYTES = ((21_285_698 + 17_024) + 2L * 21_285_698) * Float.BYTES;
 
@@ -21,7 +21,7 @@ class SparkSessionsTest {
     void inLocalModeRoundResultsGoBackWithTheTaskStatus() {
         SparkConf conf = SparkSessions.applyRequired(new SparkConf(false).setMaster("local[2]"));
         // Spark's Executor sends a result directly when it is under both of these; otherwise it stores
-        // it as a block for the driver to fetch (README "Memory").
+        // it as a block for the driver to fetch (docs/reliability.md "Memory").
         long direct = JavaUtils.byteStringAsBytes(conf.get("spark.task.maxDirectResultSize"));
         long rpc = conf.getLong("spark.rpc.message.maxSize", 0) << 20;
         assertTrue(Math.min(direct, rpc) > ROUND_RESULT_BYTES,

@@ -1,7 +1,5 @@
 package io.github.sparkresnet.model.helpers;
 
-import java.io.IOException;
-import java.io.InputStream;
 import java.lang.reflect.Field;
 import org.deeplearning4j.nn.graph.ComputationGraph;
 import org.deeplearning4j.nn.layers.convolution.ConvolutionHelper;
@@ -9,7 +7,6 @@ import org.deeplearning4j.nn.layers.convolution.ConvolutionLayer;
 import org.deeplearning4j.nn.layers.mkldnn.BaseMKLDNNHelper;
 import org.deeplearning4j.nn.layers.normalization.BatchNormalization;
 import org.deeplearning4j.nn.layers.normalization.BatchNormalizationHelper;
-import org.deeplearning4j.util.ModelSerializer;
 import org.nd4j.linalg.factory.Nd4j;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -76,13 +73,6 @@ public final class OneDnnHelpers {
     public static final long GEMM_MAX_PIXELS = Long.getLong("sparkresnet.gemmMaxPixels", 4);
 
     /**
-     * Input area (pixels) up to which convolutions that {@link #GEMM_MAX_PIXELS} does not
-     * cover backprop with DL4J's built-in im2col code instead of oneDNN. Off by default; 1 with the
-     * GEMM path off reproduces the measurements made before it existed (BENCHMARKS.md).
-     */
-    public static final long BUILT_IN_BACKPROP_MAX_PIXELS = Long.getLong("sparkresnet.builtinBackpropMaxPixels", 0);
-
-    /**
      * Whether batch-norm layers on NCHW activations compute in {@link NchwBatchNormHelper}'s loops
      * instead of DL4J's oneDNN helper ({@code -Dsparkresnet.nchwBatchNorm=false} for comparisons).
      * Measured in BENCHMARKS.md.
@@ -101,7 +91,7 @@ public final class OneDnnHelpers {
             if (layer instanceof ConvolutionLayer conv && conv.getHelper() instanceof ConvolutionHelper helper
                     && !(helper instanceof SmallInputConvHelper)) {
                 setHelper(ConvolutionLayer.class, conv,
-                        new SmallInputConvHelper(helper, BUILT_IN_BACKPROP_MAX_PIXELS, GEMM_MAX_PIXELS));
+                        new SmallInputConvHelper(helper, GEMM_MAX_PIXELS));
                 changed++;
             } else if (NCHW_BATCH_NORM && layer instanceof BatchNormalization bn
                     && bn.getHelper() instanceof BatchNormalizationHelper helper
@@ -122,17 +112,6 @@ public final class OneDnnHelpers {
             throw new IllegalStateException("DL4J's " + layerClass.getSimpleName() + " has no 'helper' field any "
                     + "more: remove OneDnnHelpers.tune on this DL4J version", e);
         }
-    }
-
-    /**
-     * Restores a saved graph with the fast path on: helpers enabled before DL4J creates the layers
-     * (it decides then), and {@link #tune} applied after.
-     */
-    public static ComputationGraph restore(InputStream zip, boolean withUpdater) throws IOException {
-        enable();
-        ComputationGraph net = ModelSerializer.restoreComputationGraph(zip, withUpdater);
-        tune(net);
-        return net;
     }
 
     /** True when this JVM will give new layers oneDNN helpers. */

@@ -26,22 +26,16 @@ import org.nd4j.linalg.api.ndarray.INDArray;
  * in backprop a generic GEMM fallback on 1x1 inputs (about 40 ms a call at 512 channels) or Winograd on
  * 2x2 inputs on AVX-512 CPUs (about 20 ms a call at 256 channels); there the convolution is one dense
  * matrix product per pass.
- *
- * <p>{@code maxBuiltInPixels} keeps an older measured alternative reachable (DL4J's built-in im2col
- * backprop on inputs of at most that many pixels, {@code -Dsparkresnet.builtinBackpropMaxPixels});
- * returning null from {@link #backpropGradient} is DL4J's own signal to fall back to it.
  */
 final class SmallInputConvHelper implements ConvolutionHelper {
     private final ConvolutionHelper oneDnn;
-    private final long maxBuiltInPixels;
     private final long maxGemmPixels;
     /** The last plan and the geometry it is for: a layer sees one input size in a run. */
     private SmallInputConvGemm plan;
     private long[] planShape;
 
-    SmallInputConvHelper(ConvolutionHelper oneDnn, long maxBuiltInPixels, long maxGemmPixels) {
+    SmallInputConvHelper(ConvolutionHelper oneDnn, long maxGemmPixels) {
         this.oneDnn = oneDnn;
-        this.maxBuiltInPixels = maxBuiltInPixels;
         this.maxGemmPixels = maxGemmPixels;
     }
 
@@ -61,10 +55,6 @@ final class SmallInputConvHelper implements ConvolutionHelper {
                 dilation, format);
         if (gemm != null) {
             return gemm.backprop(input, weights, bias, delta, biasGradView, weightGradView, workspaceMgr);
-        }
-        long pixels = format == CNN2DFormat.NCHW ? input.size(2) * input.size(3) : input.size(1) * input.size(2);
-        if (pixels <= maxBuiltInPixels) {
-            return null;
         }
         // DL4J hands helpers other than its own oneDNN one a dummy bias-gradient view when the layer has
         // no bias (a cuDNN convention); oneDNN must get none, as DL4J gives its own helper.
