@@ -105,9 +105,11 @@ final class EvaluateCommand implements Callable<Integer> {
         Instant start = Instant.now();
         TestTimeAugmentation scoring = tta != null ? tta : SavedModel.tta(info, zip);
         EvalResult eval = Evaluator.evaluate(net, batches, pair.names(), scoring);
-        EpochMetrics row = EpochMetrics.of(id, epoch, start, Instant.now(), Double.NaN, eval, 0, Double.NaN, 0,
-                number(info, "learning_rate"), (int) number(info, "workers"), (int) number(info, "batch_size_per_worker"),
-                (int) number(info, "averaging_frequency"), (long) number(info, "seed"), versions(), MemoryUsage.UNKNOWN);
+        EpochMetrics.Settings settings = new EpochMetrics.Settings(number(info, "learning_rate"),
+                (int) number(info, "workers"), (int) number(info, "batch_size_per_worker"),
+                (int) number(info, "averaging_frequency"), (long) number(info, "seed"));
+        EpochMetrics row = new EpochMetrics(id, epoch, start, Instant.now(), eval, EpochMetrics.Training.NONE, settings,
+                versions(), MemoryUsage.UNKNOWN);
         MetricsTable table = new MetricsTable(spark, output);
         table.write(row);
         PrintWriter out = spec.commandLine().getOut();

@@ -38,9 +38,11 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The training run, in steps: restore the last checkpoint or build the network; then for each epoch,
- * fit it by synchronous parameter averaging across the workers ({@link Averaging}), score the held-out
- * split on the driver, and commit the epoch (its metrics row, then its checkpoint).
+ * The training run, in steps: restore the last checkpoint or build the network
+ * ({@code restoreOrBuild}); then for each epoch, fit it by synchronous parameter averaging across the
+ * workers ({@code fitEpoch}, {@link Averaging}), score the held-out split on the driver
+ * ({@code scoreEpoch}), and commit it ({@code commitEpoch}: the metrics row, the best and final
+ * models, the checkpoint last, which is what makes resume exact).
  */
 public final class TrainingJob {
     private static final Logger LOG = LoggerFactory.getLogger(TrainingJob.class);
@@ -159,19 +161,10 @@ public final class TrainingJob {
                     LOG.info("epoch {}: {}", epoch, rounds);
                 }
                 net = averaging.network();
-                // the evaluator clips probabilities, so NaN parameters could still give a finite val_loss
-                requireFinite("sum of the parameters", net.params().sumNumber().doubleValue(), epoch,
-                        "after averaging", checkpoints);
-                counters.memory.measureRetained(jsc, plan.workers());
-                EvalResult eval = Evaluator.evaluate(net, testBatches, plan.pair().names(), config.tta());
-                long seen = counters.examples.value();
-                EpochMetrics row = EpochMetrics.of(config.runId(), epoch, start, Instant.now(),
-                        seen == 0 ? Double.NaN : counters.lossSum.value() / seen, eval, seen, trainSeconds,
-                        plan.roundsPerEpoch(config), config.schedule().at(epoch - 1), plan.workers(),
-                        config.batchSizePerWorker(), config.averagingFrequency(), config.seed(), versions(),
-                        counters.memory.usage(ProcessMemory.retained()));
+                EpochMetrics row = scoreEpoch(net, epoch, start, trainSeconds, plan, testBatches, counters, jsc,
+                        checkpoints);
                 lease.ensureHeld();
-                commitEpoch(row, eval, net, progress, metrics, checkpoints);
+                commitEpoch(row, net, progress, metrics, checkpoints);
             }
         }
         LOG.info("run {} done: metrics in {}, final model {}", config.runId(), metrics.path(),
@@ -213,15 +206,37 @@ public final class TrainingJob {
     }
 
     /**
+     * Scores the epoch's network on the test split (on the driver) and makes the epoch's metrics row:
+     * what training did, the scores, the settings, memory.
+     */
+    private EpochMetrics scoreEpoch(ComputationGraph net, int epoch, Instant start, double trainSeconds, Plan plan,
+                                    List<DataSet> testBatches, EpochCounters counters, JavaSparkContext jsc,
+                                    Checkpoints checkpoints) {
+        // the evaluator clips probabilities, so NaN parameters could still give a finite val_loss
+        requireFinite("sum of the parameters", net.params().sumNumber().doubleValue(), epoch, "after averaging",
+                checkpoints);
+        counters.memory.measureRetained(jsc, plan.workers());
+        EvalResult eval = Evaluator.evaluate(net, testBatches, plan.pair().names(), config.tta());
+        long seen = counters.examples.value();
+        EpochMetrics.Training training = new EpochMetrics.Training(
+                seen == 0 ? Double.NaN : counters.lossSum.value() / seen, seen, trainSeconds, plan.roundsPerEpoch(config));
+        EpochMetrics.Settings settings = new EpochMetrics.Settings(config.schedule().at(epoch - 1), plan.workers(),
+                config.batchSizePerWorker(), config.averagingFrequency(), config.seed());
+        return new EpochMetrics(config.runId(), epoch, start, Instant.now(), eval, training, settings, versions(),
+                counters.memory.usage(ProcessMemory.retained()));
+    }
+
+    /**
      * Commits an epoch: its metrics row first, then the best and final models, its checkpoint last.
      * The checkpoint is what marks an epoch done, so this order makes resume exact: a run killed or
      * failing anywhere in between redoes the epoch from the previous checkpoint and replaces its row
      * and models, so the table never holds two rows, or none, for an epoch, and a final model is
      * never missing once the last checkpoint exists.
      */
-    private void commitEpoch(EpochMetrics row, EvalResult eval, ComputationGraph net, Progress progress,
-                             MetricsTable metrics, Checkpoints checkpoints) {
+    private void commitEpoch(EpochMetrics row, ComputationGraph net, Progress progress, MetricsTable metrics,
+                             Checkpoints checkpoints) {
         int epoch = row.epoch();
+        EvalResult eval = row.eval();
         metrics.write(row);
         byte[] model = Checkpoints.serialize(net);
         boolean best = eval.accuracy() > progress.bestAccuracy;

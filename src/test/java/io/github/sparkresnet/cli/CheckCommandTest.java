@@ -53,8 +53,8 @@ class CheckCommandTest {
         roc.eval(Nd4j.createFromArray(labels), Nd4j.createFromArray(predicted));
         EvalResult eval = new EvalResult(e, roc, 0.5, 4, 0.1, List.of("airplane", "bird"),
                 TestTimeAugmentation.NONE);
-        return EpochMetrics.of(runId, epoch, Instant.now(), Instant.now(), 0.4, eval, 8, 1.0, 1, 1e-3, 2, 4, 1, 42,
-                Map.of("spark", "test"), MemoryUsage.UNKNOWN);
+        return new EpochMetrics(runId, epoch, Instant.now(), Instant.now(), eval, new EpochMetrics.Training(0.4, 8, 1.0, 1),
+                new EpochMetrics.Settings(1e-3, 2, 4, 1, 42), Map.of("spark", "test"), MemoryUsage.UNKNOWN);
     }
 
     private static CommandLineRunner check(String... extra) {
