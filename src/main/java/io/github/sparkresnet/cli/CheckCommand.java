@@ -2,7 +2,6 @@ package io.github.sparkresnet.cli;
 
 import io.github.sparkresnet.BadInputException;
 import io.github.sparkresnet.eval.MetricsTable;
-import io.github.sparkresnet.spark.SparkSessions;
 
 import java.io.PrintWriter;
 import java.util.List;
@@ -10,6 +9,7 @@ import java.util.concurrent.Callable;
 import org.apache.spark.sql.Row;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
 
@@ -40,16 +40,15 @@ final class CheckCommand implements Callable<Integer> {
             description = "Also require epochs 1..N to be present (0 = do not check). Default: ${DEFAULT-VALUE}.")
     int epochs;
 
-    @Option(names = "--master", defaultValue = "local[1]", paramLabel = "URL",
-            description = "Spark master when not run by spark-submit. Default: ${DEFAULT-VALUE}.")
-    String master;
+    @Mixin
+    SparkMaster master;
 
     @Override
     public Integer call() {
         if (!(minAccuracy >= 0 && minAccuracy <= 1)) {
             throw new BadInputException("--min-accuracy " + minAccuracy + ": expected a number in [0, 1]");
         }
-        MetricsTable table = new MetricsTable(SparkSessions.getOrCreate("spark-resnet check " + runId, master), output);
+        MetricsTable table = new MetricsTable(master.session("spark-resnet check " + runId), output);
         List<Row> rows = table.rows(runId);
         if (rows.isEmpty()) {
             throw new BadInputException("--run-id " + runId + ": no metrics under " + table.path() + "/run_id=" + runId);

@@ -11,7 +11,6 @@ import io.github.sparkresnet.data.ClassPair;
 import io.github.sparkresnet.eval.DirectorySwap;
 import io.github.sparkresnet.eval.Predictor;
 import io.github.sparkresnet.spark.Nd4jSetup;
-import io.github.sparkresnet.spark.SparkSessions;
 
 import java.io.IOException;
 import java.io.PrintWriter;
@@ -25,6 +24,7 @@ import org.apache.spark.sql.Row;
 import org.apache.spark.sql.SparkSession;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
 
@@ -62,9 +62,8 @@ final class PredictCommand implements Callable<Integer> {
             description = "Images per forward pass on the executors. Default: ${DEFAULT-VALUE}.")
     int batchSize;
 
-    @Option(names = "--master", defaultValue = "local[*]", paramLabel = "URL",
-            description = "Spark master when not run by spark-submit. Default: ${DEFAULT-VALUE}.")
-    String master;
+    @Mixin
+    SparkMaster master;
 
     @Override
     public Integer call() throws IOException {
@@ -74,7 +73,7 @@ final class PredictCommand implements Callable<Integer> {
         if (batchSize < 1) {
             throw new BadInputException("--batch-size " + batchSize + ": expected a whole number of at least 1");
         }
-        SparkSession spark = SparkSessions.getOrCreate("spark-resnet predict", master);
+        SparkSession spark = master.session("spark-resnet predict");
         Nd4jSetup.configure("driver");
         Configuration hadoop = spark.sparkContext().hadoopConfiguration();
         Path modelPath = new Path(model);

@@ -3,7 +3,6 @@ package io.github.sparkresnet.cli;
 import io.github.sparkresnet.BadInputException;
 import io.github.sparkresnet.eval.MetricsTable;
 import io.github.sparkresnet.eval.RunReport;
-import io.github.sparkresnet.spark.SparkSessions;
 
 import java.io.IOException;
 import java.io.PrintWriter;
@@ -14,6 +13,7 @@ import java.util.concurrent.Callable;
 import org.apache.spark.sql.Row;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
 
@@ -35,14 +35,13 @@ final class ReportCommand implements Callable<Integer> {
             description = "Local directory for loss.png, accuracy.png, throughput.png and report.html.")
     Path to;
 
-    @Option(names = "--master", defaultValue = "local[1]", paramLabel = "URL",
-            description = "Spark master when not run by spark-submit. Default: ${DEFAULT-VALUE}.")
-    String master;
+    @Mixin
+    SparkMaster master;
 
     @Override
     public Integer call() throws IOException {
         System.setProperty("java.awt.headless", "true"); // charts render without a display
-        MetricsTable table = new MetricsTable(SparkSessions.getOrCreate("spark-resnet report", master), output);
+        MetricsTable table = new MetricsTable(master.session("spark-resnet report"), output);
         Map<String, List<Row>> runs = RunReport.of(table, runIds);
         runs.forEach((id, rows) -> {
             if (rows.isEmpty()) {
