@@ -15,7 +15,8 @@ import io.github.sparkresnet.eval.MemoryUsage;
 import io.github.sparkresnet.eval.MetricsTable;
 import io.github.sparkresnet.eval.TestTimeAugmentation;
 import io.github.sparkresnet.spark.Nd4jSetup;
-import io.github.sparkresnet.spark.SparkSessions;
+import io.github.sparkresnet.train.ByNameConverter;
+import io.github.sparkresnet.train.TrainConfig;
 import io.github.sparkresnet.train.TrainingJob;
 
 import java.io.IOException;
@@ -36,6 +37,7 @@ import org.deeplearning4j.nn.graph.ComputationGraph;
 import org.nd4j.linalg.dataset.DataSet;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
 
@@ -76,22 +78,21 @@ final class EvaluateCommand implements Callable<Integer> {
                     + "predate the option).")
     TestTimeAugmentation tta;
 
-    @Option(names = "--master", defaultValue = "local[*]", paramLabel = "URL",
-            description = "Spark master when not run by spark-submit. Default: ${DEFAULT-VALUE}.")
-    String master;
+    @Mixin
+    SparkMaster master;
 
     @Override
     public Integer call() throws IOException {
         if (batchSize < 1 || limitTest < 0) {
             throw new BadInputException("--eval-batch-size must be at least 1 and --limit-test 0 or more");
         }
-        SparkSession spark = SparkSessions.getOrCreate("spark-resnet evaluate", master);
+        SparkSession spark = master.session("spark-resnet evaluate");
         Nd4jSetup.configure("driver");
         Configuration hadoop = spark.sparkContext().hadoopConfiguration();
         Path zip = new Path(model);
         FileSystem fs = zip.getFileSystem(hadoop);
         Properties info = SavedModel.description(fs, zip, "--model " + model);
-        String id = runId != null ? runId : info.getProperty("run_id", "model") + "-eval";
+        String id = runId != null ? runId : TrainConfig.recorded(info, "run-id", "model") + "-eval";
         int epoch = Integer.parseInt(info.getProperty("epoch", "1"));
 
         CifarSource source = CifarSource.resolve(data, hadoop);
@@ -105,9 +106,9 @@ final class EvaluateCommand implements Callable<Integer> {
         Instant start = Instant.now();
         TestTimeAugmentation scoring = tta != null ? tta : SavedModel.tta(info, zip);
         EvalResult eval = Evaluator.evaluate(net, batches, pair.names(), scoring);
-        EpochMetrics.Settings settings = new EpochMetrics.Settings(number(info, "learning_rate"),
-                (int) number(info, "workers"), (int) number(info, "batch_size_per_worker"),
-                (int) number(info, "averaging_frequency"), (long) number(info, "seed"));
+        EpochMetrics.Settings settings = new EpochMetrics.Settings(number(info, "learning-rate"),
+                (int) number(info, "workers"), (int) number(info, "batch-size-per-worker"),
+                (int) number(info, "averaging-frequency"), (long) number(info, "seed"));
         EpochMetrics row = new EpochMetrics(id, epoch, start, Instant.now(), eval, EpochMetrics.Training.NONE, settings,
                 versions(), MemoryUsage.UNKNOWN);
         MetricsTable table = new MetricsTable(spark, output);
@@ -119,13 +120,15 @@ final class EvaluateCommand implements Callable<Integer> {
         return 0;
     }
 
-    private static double number(Properties p, String key) {
+    /** A number a model's description records under an option's name (0 when it is absent or "auto"). */
+    private static double number(Properties p, String option) {
         try {
-            return Double.parseDouble(p.getProperty(key, "0"));
+            return Double.parseDouble(TrainConfig.recorded(p, option, "0"));
         } catch (NumberFormatException e) {
-            return 0; // e.g. workers = auto
+            return 0; // e.g. workers = auto in older descriptions
         }
     }
+
 
     /** Training's versions, plus which command wrote the row. */
     private static Map<String, String> versions() {

@@ -1,4 +1,4 @@
-package io.github.sparkresnet.cli;
+package io.github.sparkresnet.train;
 
 import io.github.sparkresnet.data.Augmentation;
 import io.github.sparkresnet.eval.TestTimeAugmentation;
@@ -10,7 +10,7 @@ import picocli.CommandLine.TypeConversionException;
  * An option value looked up by name with the type's own {@code named} method, whose error (the
  * choices and what was found) becomes picocli's: "Invalid value for option '--x': expected one of ...".
  */
-abstract class ByNameConverter<T> implements ITypeConverter<T> {
+public abstract class ByNameConverter<T> implements ITypeConverter<T> {
     private final Function<String, T> named;
 
     ByNameConverter(Function<String, T> named) {
@@ -27,15 +27,15 @@ abstract class ByNameConverter<T> implements ITypeConverter<T> {
     }
 
     /** {@code --augment}. */
-    static final class ForAugmentation extends ByNameConverter<Augmentation> {
-        ForAugmentation() {
+    public static final class ForAugmentation extends ByNameConverter<Augmentation> {
+        public ForAugmentation() {
             super(Augmentation::named);
         }
     }
 
     /** {@code --tta} (train and evaluate). */
-    static final class ForTta extends ByNameConverter<TestTimeAugmentation> {
-        ForTta() {
+    public static final class ForTta extends ByNameConverter<TestTimeAugmentation> {
+        public ForTta() {
             super(TestTimeAugmentation::named);
         }
     }

@@ -38,7 +38,7 @@ import org.deeplearning4j.util.ModelSerializer;
 public final class Checkpoints {
     private static final Pattern CHECKPOINT = Pattern.compile("epoch-(\\d{4})\\.zip");
     /** Identity keys added later: a checkpoint without them was trained with these values. */
-    private static final Map<String, String> BEFORE_IT_WAS_RECORDED = Map.of("stem", "imagenet", "weight_decay", "0.0");
+    private static final Map<String, String> BEFORE_IT_WAS_RECORDED = Map.of("stem", "imagenet", "weight-decay", "0.0");
     private final FileSystem fs;
     private final Path checkpointDir;
     private final Path modelDir;
@@ -178,7 +178,7 @@ public final class Checkpoints {
         }
         StringBuilder conflicts = new StringBuilder();
         identity.forEach((k, v) -> {
-            String was = info.getProperty(k, BEFORE_IT_WAS_RECORDED.get(k));
+            String was = TrainConfig.recorded(info, k, BEFORE_IT_WAS_RECORDED.get(k));
             if (!v.equals(was)) {
                 conflicts.append(conflicts.length() == 0 ? "" : "; ").append(k).append(": checkpoint has ")
                         .append(was).append(", this run asks for ").append(v);

@@ -20,16 +20,16 @@ final class DriverAveraging implements Averaging {
     DriverAveraging(JavaSparkContext jsc, ComputationGraph net, TrainConfig config, int workers,
                     MinibatchRecorder recorder) {
         ParameterAveragingTrainingMaster master = new ParameterAveragingTrainingMaster.Builder(workers,
-                config.batchSizePerWorker())
-                .batchSizePerWorker(config.batchSizePerWorker())
-                .averagingFrequency(config.averagingFrequency())
-                .workerPrefetchNumBatches(config.prefetch())
-                .aggregationDepth(config.aggregationDepth())
+                config.batchSizePerWorker)
+                .batchSizePerWorker(config.batchSizePerWorker)
+                .averagingFrequency(config.averagingFrequency)
+                .workerPrefetchNumBatches(config.prefetch)
+                .aggregationDepth(config.aggregationDepth)
                 .repartionData(Repartition.Never) // Rounds hands over each round already partitioned
-                .rddTrainingApproach(config.approach())
-                .storageLevel(StorageLevel.fromString(config.storageLevel()))
+                .rddTrainingApproach(config.rddTrainingApproach)
+                .storageLevel(StorageLevel.fromString(config.storageLevel))
                 .saveUpdater(true)
-                .rngSeed(config.seed())
+                .rngSeed(config.seed)
                 .trainingHooks(new WorkerHook(recorder))
                 .collectTrainingStats(collectStats())
                 .build();

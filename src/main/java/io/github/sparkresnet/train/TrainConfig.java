@@ -3,61 +3,177 @@ package io.github.sparkresnet.train;
 import io.github.sparkresnet.BadInputException;
 import io.github.sparkresnet.Redaction;
 import io.github.sparkresnet.data.Augmentation;
+import io.github.sparkresnet.data.ClassPair;
 import io.github.sparkresnet.eval.TestTimeAugmentation;
 import io.github.sparkresnet.model.ResNetConfig;
 
 import java.io.Serializable;
+import java.lang.reflect.Field;
+import java.lang.reflect.Method;
 import java.util.LinkedHashMap;
 import java.util.Map;
+import java.util.Properties;
 import org.deeplearning4j.spark.api.RDDTrainingApproach;
+import picocli.CommandLine.Option;
 
 /**
- * Everything that defines a training run. The command line fills it; {@link #validate()} names the
- * offending option; checkpoints store {@link #asMap()} so a resume can be checked against its run.
- *
- * @param data                 CIFAR-10 location (any Hadoop path)
- * @param classes              the class pair, as given (e.g. {@code airplane,bird})
- * @param epochs               passes over the training split
- * @param batchSizePerWorker   minibatch size each worker fits
- * @param workers              parallel workers; 0 = Spark's default parallelism (executor cores)
- * @param averagingFrequency   minibatches each worker fits between parameter averages
- * @param averaging            where the workers' states are averaged ({@link Averaging.Kind})
- * @param prefetch             minibatches each worker prefetches asynchronously
- * @param aggregationDepth     depth of the tree aggregation that sums the workers' parameters
- * @param approach             Export (DataSets saved to disk, then streamed) or Direct (kept in the RDD)
- * @param storageLevel         Spark storage level for the training RDD
- * @param learningRate         Adam learning rate
- * @param seed                 model initialization and shuffling seed
- * @param output               run output root (metrics, checkpoints, model)
- * @param runId                run identifier; names the metrics partition and checkpoint folder
- * @param resume               continue {@code runId} from its last complete checkpoint
- * @param limitTrain           use only the first N training records of the pair (0 = all)
- * @param limitTest            use only the first N test records of the pair (0 = all)
- * @param biasedBlockConvs     the reference code's biased 3x3 convs instead of torchvision's
- * @param evalBatchSize        minibatch size of the per-epoch evaluation
- * @param progressSeconds      seconds between in-epoch progress lines
- * @param keepCheckpoints      per-epoch checkpoints kept, newest first (0 = all); best and final models are always kept
- * @param augment              what is done to the training images on the executors ({@link Augmentation})
- * @param lrSchedule           learning-rate schedule ({@link LearningRateSchedule})
- * @param warmupEpochs         epochs of linear learning-rate warm-up
- * @param lrStepEpochs         epochs between two steps of the {@code step} schedule
- * @param lrStepGamma          factor of each step of the {@code step} schedule
- * @param weightDecay          decoupled weight decay of the convolution and dense weights (0 = none)
- * @param earlyStoppingPatience stop after this many epochs without a lower val_loss (0 = never)
- * @param stem                 the network's stem: torchvision's 7x7/2 + max-pool, or CIFAR's 3x3/1
- * @param tta                  how the per-epoch evaluation scores each test image ({@link TestTimeAugmentation})
+ * Everything that defines a training run, each setting defined once: its field here is the option
+ * (name, default, help; {@code train} reads it, a {@code --config} file sets it under the same name
+ * without {@code --}), and {@link #asMap()} records it under that name in the dry-run plan and every
+ * checkpoint's description, in a form a {@code --config} file reads back. Adding an option is adding
+ * a field (and its line in conf/train.properties, which a test keeps complete).
  */
-public record TrainConfig(String data, String classes, int epochs, int batchSizePerWorker, int workers,
-                          int averagingFrequency, Averaging.Kind averaging, int prefetch, int aggregationDepth, RDDTrainingApproach approach, String storageLevel,
-                          double learningRate, long seed, String output, String runId, boolean resume,
-                          int limitTrain, int limitTest, boolean biasedBlockConvs, int evalBatchSize,
-                          int progressSeconds, int keepCheckpoints, Augmentation augment,
-                          LearningRateSchedule.Kind lrSchedule, int warmupEpochs, int lrStepEpochs, double lrStepGamma,
-                          double weightDecay, int earlyStoppingPatience, ResNetConfig.Stem stem,
-                          TestTimeAugmentation tta) implements Serializable {
+public final class TrainConfig implements Serializable {
+    private static final long serialVersionUID = 1L;
+
+    @Option(names = "--data", paramLabel = "PATH",
+            description = "CIFAR-10 binary data on any Hadoop file system: the cifar-10-batches-bin directory, "
+                    + "a directory containing it, or cifar-10-binary.tar.gz.")
+    public String data;
+
+    @Option(names = "--classes", defaultValue = ClassPair.DEFAULT, paramLabel = "A,B",
+            description = "The two classes, by name or label index; the first becomes 0, the second 1. "
+                    + "Default: ${DEFAULT-VALUE}.")
+    public String classes;
+
+    @Option(names = "--epochs", defaultValue = "5", paramLabel = "N",
+            description = "Passes over the training split. Default: ${DEFAULT-VALUE}.")
+    public int epochs;
+
+    @Option(names = "--batch-size-per-worker", defaultValue = "64", paramLabel = "N",
+            description = "Minibatch each worker fits. Default: ${DEFAULT-VALUE}.")
+    public int batchSizePerWorker;
+
+    @Option(names = "--workers", defaultValue = "0", paramLabel = "N",
+            description = "Parallel workers; 0 = the task slots of the registered executors (local[N]: N). "
+                    + "Default: ${DEFAULT-VALUE}.")
+    public int workers;
+
+    @Option(names = "--averaging-frequency", defaultValue = "10", paramLabel = "N",
+            description = "Minibatches each worker fits between two parameter averages. Default: ${DEFAULT-VALUE}.")
+    public int averagingFrequency;
+
+    @Option(names = "--averaging", defaultValue = "allreduce", paramLabel = "KIND",
+            description = "Where the workers' parameters and Adam state are averaged: allreduce (replicas stay on "
+                    + "the executors and average among themselves through Spark's block manager) or driver "
+                    + "(dl4j-spark's ParameterAveragingTrainingMaster: networks rebuilt every round, states "
+                    + "averaged on the driver). Same arithmetic. Default: ${DEFAULT-VALUE}.")
+    public Averaging.Kind averaging;
+
+    @Option(names = "--prefetch", defaultValue = "2", paramLabel = "N",
+            description = "Minibatches each worker prefetches asynchronously (--averaging driver). "
+                    + "Default: ${DEFAULT-VALUE}.")
+    public int prefetch;
+
+    @Option(names = "--aggregation-depth", defaultValue = "2", paramLabel = "D",
+            description = "Depth of the tree aggregation summing the workers' parameters each round; 3 or more "
+                    + "past about 64 workers (--averaging driver). Default: ${DEFAULT-VALUE}.")
+    public int aggregationDepth;
+
+    @Option(names = "--rdd-training-approach", defaultValue = "Direct", paramLabel = "APPROACH",
+            description = "Export (write minibatches to disk, then stream them) or Direct (train from the RDD); "
+                    + "--averaging driver. Default: ${DEFAULT-VALUE}.")
+    public RDDTrainingApproach rddTrainingApproach;
+
+    @Option(names = "--storage-level", defaultValue = "MEMORY_ONLY", paramLabel = "LEVEL",
+            description = "Spark storage level of the training RDD. Default: ${DEFAULT-VALUE}.")
+    public String storageLevel;
+
+    @Option(names = "--learning-rate", defaultValue = "0.001", paramLabel = "LR",
+            description = "Adam learning rate. Default: ${DEFAULT-VALUE}.")
+    public double learningRate;
+
+    @Option(names = "--seed", defaultValue = "42", paramLabel = "N",
+            description = "Initialization and shuffling seed. Default: ${DEFAULT-VALUE}.")
+    public long seed;
+
+    @Option(names = "--output", defaultValue = "runs", paramLabel = "DIR",
+            description = "Where metrics/, checkpoints/ and model/ go (any Hadoop path). Default: ${DEFAULT-VALUE}.")
+    public String output;
+
+    @Option(names = "--run-id", paramLabel = "ID",
+            description = "Names the run's metrics partition and checkpoints. Default: run-<timestamp>.")
+    public String runId;
+
+    @Option(names = "--resume", description = "Continue --run-id from its last complete checkpoint.")
+    public boolean resume;
+
+    @Option(names = "--limit-train", defaultValue = "0", paramLabel = "N",
+            description = "Train on the first N records of the pair's training split only (0 = all).")
+    public int limitTrain;
+
+    @Option(names = "--limit-test", defaultValue = "0", paramLabel = "N",
+            description = "Evaluate on the first N records of the pair's test split only (0 = all).")
+    public int limitTest;
+
+    @Option(names = "--biased-block-convs",
+            description = "Give the blocks' 3x3 convolutions a bias, as the PyTorch reference code does.")
+    public boolean biasedBlockConvs;
+
+    @Option(names = "--eval-batch-size", defaultValue = "250", paramLabel = "N",
+            description = "Minibatch of the per-epoch evaluation. Default: ${DEFAULT-VALUE}.")
+    public int evalBatchSize;
+
+    @Option(names = "--progress-seconds", defaultValue = "30", paramLabel = "S",
+            description = "Seconds between in-epoch progress lines. Default: ${DEFAULT-VALUE}.")
+    public int progressSeconds;
+
+    @Option(names = "--keep-checkpoints", defaultValue = "3", paramLabel = "N",
+            description = "Per-epoch checkpoints to keep, newest first (each ~255 MB with Adam state); 0 keeps all. "
+                    + "The best and final models are kept regardless. Default: ${DEFAULT-VALUE}.")
+    public int keepCheckpoints;
+
+    @Option(names = "--augment", arity = "0..1", defaultValue = "flip", fallbackValue = "crop-flip",
+            paramLabel = "KIND", converter = ByNameConverter.ForAugmentation.class,
+            description = "Augment the training images on the executors (seeded): none; flip (a horizontal flip "
+                    + "half the time); crop-flip (also a random 32x32 crop of the image padded by 4 black "
+                    + "pixels). --augment alone means crop-flip. Default: ${DEFAULT-VALUE}.")
+    public Augmentation augment;
+
+    @Option(names = "--lr-schedule", defaultValue = "cosine", paramLabel = "KIND",
+            description = "Learning rate over the run: constant, step (x --lr-step-gamma every --lr-step-epochs) "
+                    + "or cosine (down to 0 at the last epoch); set before every averaging round. "
+                    + "Default: ${DEFAULT-VALUE}.")
+    public LearningRateSchedule.Kind lrSchedule;
+
+    @Option(names = "--warmup-epochs", defaultValue = "0", paramLabel = "N",
+            description = "Epochs of linear learning-rate warm-up before the schedule. Default: ${DEFAULT-VALUE}.")
+    public int warmupEpochs;
+
+    @Option(names = "--lr-step-epochs", defaultValue = "2", paramLabel = "N",
+            description = "Epochs between steps of the step schedule. Default: ${DEFAULT-VALUE}.")
+    public int lrStepEpochs;
+
+    @Option(names = "--lr-step-gamma", defaultValue = "0.1", paramLabel = "F",
+            description = "Factor of each step of the step schedule. Default: ${DEFAULT-VALUE}.")
+    public double lrStepGamma;
+
+    @Option(names = "--weight-decay", defaultValue = "0", paramLabel = "WD",
+            description = "Decoupled (AdamW-style) weight decay of the conv and dense weights; 0 = none. "
+                    + "Default: ${DEFAULT-VALUE}.")
+    public double weightDecay;
+
+    @Option(names = "--early-stopping-patience", defaultValue = "0", paramLabel = "N",
+            description = "Stop after N epochs without a lower val_loss (the best model is kept); 0 = never. "
+                    + "Default: ${DEFAULT-VALUE}.")
+    public int earlyStoppingPatience;
+
+    @Option(names = "--stem", defaultValue = "imagenet", paramLabel = "KIND",
+            description = "imagenet: torchvision's 7x7/2 conv + 3x3/2 max-pool (the reference); cifar: one 3x3/1 "
+                    + "conv, no pool (16x the compute per image). Default: ${DEFAULT-VALUE}.")
+    public ResNetConfig.Stem stem;
+
+    @Option(names = "--tta", defaultValue = "flip", paramLabel = "KIND", converter = ByNameConverter.ForTta.class,
+            description = "Test-time augmentation of the per-epoch evaluation: none, or flip (average the outputs "
+                    + "for each test image and its mirror; twice the evaluation time). Default: ${DEFAULT-VALUE}.")
+    public TestTimeAugmentation tta;
 
     /** Fails with a message naming the first option that is out of range. */
     public TrainConfig validate() {
+        if (data == null || data.isBlank()) {
+            throw new BadInputException(
+                    "--data is required (on the command line or in the --config file): the CIFAR-10 location");
+        }
         positive("--epochs", epochs);
         positive("--batch-size-per-worker", batchSizePerWorker);
         positive("--averaging-frequency", averagingFrequency);
@@ -110,16 +226,15 @@ public record TrainConfig(String data, String classes, int epochs, int batchSize
     }
 
     /**
-     * The settings that make a checkpoint's network and optimizer state what they are. A resume with
-     * different values would silently train another experiment, so it is refused.
+     * The settings that make a checkpoint's network and optimizer state what they are (option names
+     * as keys). A resume with different values would silently train another experiment: refused.
      */
     public Map<String, String> identity() {
+        Map<String, String> all = asMap();
         Map<String, String> m = new LinkedHashMap<>();
-        m.put("classes", classes);
-        m.put("biased_block_convs", Boolean.toString(biasedBlockConvs));
-        m.put("seed", Long.toString(seed));
-        m.put("stem", stem.name().toLowerCase());
-        m.put("weight_decay", Double.toString(weightDecay));
+        for (String option : new String[] {"classes", "biased-block-convs", "seed", "stem", "weight-decay"}) {
+            m.put(option, all.get(option));
+        }
         return m;
     }
 
@@ -128,39 +243,49 @@ public record TrainConfig(String data, String classes, int epochs, int batchSize
         return new LearningRateSchedule(lrSchedule, learningRate, epochs, warmupEpochs, lrStepEpochs, lrStepGamma);
     }
 
-    /** Every setting, for logs, checkpoints and the dry-run plan; credentials in paths hidden. */
+    /**
+     * Every setting under its option's name, as a {@code --config} file writes it: for the dry-run
+     * plan and checkpoint descriptions. Enums by their lower-case name (or label), credentials in
+     * paths hidden.
+     */
     public Map<String, String> asMap() {
         Map<String, String> m = new LinkedHashMap<>();
-        m.put("data", Redaction.hideCredentials(data));
-        m.put("classes", classes);
-        m.put("epochs", Integer.toString(epochs));
-        m.put("batch_size_per_worker", Integer.toString(batchSizePerWorker));
-        m.put("workers", workers == 0 ? "auto" : Integer.toString(workers));
-        m.put("averaging_frequency", Integer.toString(averagingFrequency));
-        m.put("averaging", averaging.name().toLowerCase());
-        m.put("prefetch", Integer.toString(prefetch));
-        m.put("aggregation_depth", Integer.toString(aggregationDepth));
-        m.put("rdd_training_approach", approach.name());
-        m.put("storage_level", storageLevel);
-        m.put("learning_rate", Double.toString(learningRate));
-        m.put("seed", Long.toString(seed));
-        m.put("output", Redaction.hideCredentials(output));
-        m.put("run_id", runId);
-        m.put("resume", Boolean.toString(resume));
-        m.put("limit_train", Integer.toString(limitTrain));
-        m.put("limit_test", Integer.toString(limitTest));
-        m.put("biased_block_convs", Boolean.toString(biasedBlockConvs));
-        m.put("eval_batch_size", Integer.toString(evalBatchSize));
-        m.put("keep_checkpoints", keepCheckpoints == 0 ? "all" : Integer.toString(keepCheckpoints));
-        m.put("augment", augment.label());
-        m.put("lr_schedule", lrSchedule.name().toLowerCase());
-        m.put("warmup_epochs", Integer.toString(warmupEpochs));
-        m.put("lr_step_epochs", Integer.toString(lrStepEpochs));
-        m.put("lr_step_gamma", Double.toString(lrStepGamma));
-        m.put("weight_decay", Double.toString(weightDecay));
-        m.put("early_stopping_patience", Integer.toString(earlyStoppingPatience));
-        m.put("stem", stem.name().toLowerCase());
-        m.put("tta", tta.label());
+        for (Field f : TrainConfig.class.getDeclaredFields()) {
+            Option option = f.getAnnotation(Option.class);
+            if (option != null) {
+                try {
+                    m.put(option.names()[0].substring(2), text(f.get(this)));
+                } catch (IllegalAccessException e) {
+                    throw new IllegalStateException(e);
+                }
+            }
+        }
         return m;
+    }
+
+    /** A value as its option takes it: a type's own {@code label()} where it has one. */
+    private static String text(Object value) {
+        if (value instanceof String s) {
+            return Redaction.hideCredentials(s);
+        }
+        if (value != null) {
+            try {
+                Method label = value.getClass().getMethod("label");
+                if (label.getReturnType() == String.class) {
+                    return (String) label.invoke(value);
+                }
+            } catch (ReflectiveOperationException noLabel) {
+                // no label: the name below
+            }
+        }
+        return value instanceof Enum<?> e ? e.name().toLowerCase() : String.valueOf(value);
+    }
+
+    /**
+     * An option's value as a checkpoint or model description records it: under the option's name, or,
+     * in descriptions written before settings were recorded by option name, under its snake_case form.
+     */
+    public static String recorded(Properties description, String option, String otherwise) {
+        return description.getProperty(option, description.getProperty(option.replace('-', '_'), otherwise));
     }
 }

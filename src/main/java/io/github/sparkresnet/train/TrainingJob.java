@@ -58,7 +58,7 @@ public final class TrainingJob {
     public record Plan(CifarSource source, ClassPair pair, Dataset<Row> train, Dataset<Row> test, int workers,
                        long trainImages, long testImages, Optional<Integer> resumeFrom) {
         public int roundImages(TrainConfig c) {
-            return workers * c.batchSizePerWorker() * c.averagingFrequency();
+            return workers * c.batchSizePerWorker * c.averagingFrequency;
         }
 
         public int roundsPerEpoch(TrainConfig c) {
@@ -66,38 +66,38 @@ public final class TrainingJob {
         }
 
         public long minibatches(TrainConfig c) {
-            return (trainImages + c.batchSizePerWorker() - 1) / c.batchSizePerWorker();
+            return (trainImages + c.batchSizePerWorker - 1) / c.batchSizePerWorker;
         }
     }
 
     /** Loads and checks everything a run needs; {@code --dry-run} stops here. */
     public Plan plan() {
-        CifarSource source = CifarSource.resolve(config.data(), spark.sparkContext().hadoopConfiguration());
-        ClassPair pair = ClassPair.parse(config.classes(), source.classNames());
+        CifarSource source = CifarSource.resolve(config.data, spark.sparkContext().hadoopConfiguration());
+        ClassPair pair = ClassPair.parse(config.classes, source.classNames());
         // The pair's rows (12,000 images, ~36 MB) are read from storage once: the counts below, the test
         // minibatches and every epoch's shuffle all start from this cache.
         Dataset<Row> rows = pair.select(CifarReader.read(spark, source)).persist(StorageLevel.MEMORY_ONLY());
-        Dataset<Row> train = limit(rows.filter(col("split").equalTo("train")), config.limitTrain());
-        Dataset<Row> test = limit(rows.filter(col("split").equalTo("test")), config.limitTest());
+        Dataset<Row> train = limit(rows.filter(col("split").equalTo("train")), config.limitTrain);
+        Dataset<Row> test = limit(rows.filter(col("split").equalTo("test")), config.limitTest);
         long trainImages = train.count();
         long testImages = test.count();
         if (trainImages == 0 || testImages == 0) {
-            throw new BadInputException("--data " + config.data() + ": the class pair " + pair + " has " + trainImages
+            throw new BadInputException("--data " + config.data + ": the class pair " + pair + " has " + trainImages
                     + " training and " + testImages + " test records; expected some of each");
         }
-        int workers = config.workers() > 0 ? config.workers() : SparkSessions.concurrentTaskSlots(spark.sparkContext());
+        int workers = config.workers > 0 ? config.workers : SparkSessions.concurrentTaskSlots(spark.sparkContext());
         Checkpoints checkpoints = checkpoints();
         Optional<Integer> resumeFrom = Optional.empty();
-        if (config.resume()) {
+        if (config.resume) {
             resumeFrom = checkpoints.latestEpoch();
-            if (resumeFrom.isPresent() && resumeFrom.get() >= config.epochs()) {
-                LOG.info("run {} already has all {} epochs", config.runId(), config.epochs());
+            if (resumeFrom.isPresent() && resumeFrom.get() >= config.epochs) {
+                LOG.info("run {} already has all {} epochs", config.runId, config.epochs);
             }
         } else if (checkpoints.exist()) {
-            throw new BadInputException("--run-id " + config.runId() + ": " + checkpoints.directory()
+            throw new BadInputException("--run-id " + config.runId + ": " + checkpoints.directory()
                     + " already holds checkpoints; pass --resume to continue that run, or choose another --run-id");
         }
-        OutputCheck.writable(config.output(), spark.sparkContext().hadoopConfiguration());
+        OutputCheck.writable(config.output, spark.sparkContext().hadoopConfiguration());
         return new Plan(source, pair, train, test, workers, trainImages, testImages, resumeFrom);
     }
 
@@ -107,7 +107,7 @@ public final class TrainingJob {
     }
 
     private Checkpoints checkpoints() {
-        return new Checkpoints(config.output(), config.runId(), spark.sparkContext().hadoopConfiguration());
+        return new Checkpoints(config.output, config.runId, spark.sparkContext().hadoopConfiguration());
     }
 
     /**
@@ -126,7 +126,7 @@ public final class TrainingJob {
     public ComputationGraph run(Plan plan) {
         // One driver per run: taken before anything of the run is touched, held until it ends.
         Duration staleAfter = Duration.ofSeconds(spark.sparkContext().getConf().getLong(LEASE_STALE_SECONDS, 60));
-        try (RunLease lease = RunLease.acquire(config.output(), config.runId(), staleAfter,
+        try (RunLease lease = RunLease.acquire(config.output, config.runId, staleAfter,
                 spark.sparkContext().hadoopConfiguration())) {
             return run(plan, lease);
         }
@@ -135,23 +135,23 @@ public final class TrainingJob {
     private ComputationGraph run(Plan plan, RunLease lease) {
         JavaSparkContext jsc = JavaSparkContext.fromSparkContext(spark.sparkContext());
         Checkpoints checkpoints = checkpoints();
-        MetricsTable metrics = new MetricsTable(spark, config.output());
-        metrics.discardStaging(config.runId());
+        MetricsTable metrics = new MetricsTable(spark, config.output);
+        metrics.discardStaging(config.runId);
         checkpoints.discardUnfinished();
         Progress progress = restoreOrBuild(plan, checkpoints);
         ComputationGraph net = progress.net;
-        if (progress.finished(config.epochs())) {
+        if (progress.finished(config.epochs)) {
             return net;
         }
-        List<DataSet> testBatches = Minibatches.inOrder(plan.test(), config.evalBatchSize(), Normalization.HALF).collect();
+        List<DataSet> testBatches = Minibatches.inOrder(plan.test(), config.evalBatchSize, Normalization.HALF).collect();
         EpochCounters counters = new EpochCounters(jsc);
         LOG.info("run {}: {} train / {} test images of {}, {} workers x batch {} x averaging every {} = {} images "
-                        + "per round, {} rounds per epoch, {} averaging, epochs {}..{}", config.runId(), plan.trainImages(),
-                plan.testImages(), plan.pair(), plan.workers(), config.batchSizePerWorker(),
-                config.averagingFrequency(), plan.roundImages(config), plan.roundsPerEpoch(config),
-                config.averaging().name().toLowerCase(), progress.nextEpoch, config.epochs());
+                        + "per round, {} rounds per epoch, {} averaging, epochs {}..{}", config.runId, plan.trainImages(),
+                plan.testImages(), plan.pair(), plan.workers(), config.batchSizePerWorker,
+                config.averagingFrequency, plan.roundImages(config), plan.roundsPerEpoch(config),
+                config.averaging.name().toLowerCase(), progress.nextEpoch, config.epochs);
         try (Averaging averaging = averaging(jsc, net, plan.workers(), counters.recorder())) {
-            while (!progress.finished(config.epochs())) {
+            while (!progress.finished(config.epochs)) {
                 int epoch = progress.nextEpoch;
                 Instant start = Instant.now();
                 counters.memory.reset();
@@ -167,7 +167,7 @@ public final class TrainingJob {
                 commitEpoch(row, net, progress, metrics, checkpoints);
             }
         }
-        LOG.info("run {} done: metrics in {}, final model {}", config.runId(), metrics.path(),
+        LOG.info("run {} done: metrics in {}, final model {}", config.runId, metrics.path(),
                 checkpoints.modelPath("final"));
         return net;
     }
@@ -187,7 +187,7 @@ public final class TrainingJob {
     /** The last complete checkpoint's network and progress with {@code --resume}, else a new network. */
     private Progress restoreOrBuild(Plan plan, Checkpoints checkpoints) {
         Progress p = new Progress();
-        p.stopping = new EarlyStopping(config.earlyStoppingPatience());
+        p.stopping = new EarlyStopping(config.earlyStoppingPatience);
         if (plan.resumeFrom().isEmpty()) {
             p.net = ResNet34.build(modelConfig(plan));
             return p;
@@ -196,11 +196,11 @@ public final class TrainingJob {
         p.net = restored.net();
         p.nextEpoch = restored.epoch() + 1;
         p.bestAccuracy = Double.parseDouble(restored.info().getProperty("best_val_accuracy", "-1"));
-        p.stopping = EarlyStopping.restore(config.earlyStoppingPatience(), restored.info());
+        p.stopping = EarlyStopping.restore(config.earlyStoppingPatience, restored.info());
         if (p.stopping.shouldStop()) {
-            LOG.info("run {} stopped early after epoch {}; nothing to resume", config.runId(), restored.epoch());
-        } else if (p.nextEpoch <= config.epochs()) {
-            LOG.info("resuming run {} after epoch {} ({})", config.runId(), restored.epoch(), checkpoints.directory());
+            LOG.info("run {} stopped early after epoch {}; nothing to resume", config.runId, restored.epoch());
+        } else if (p.nextEpoch <= config.epochs) {
+            LOG.info("resuming run {} after epoch {} ({})", config.runId, restored.epoch(), checkpoints.directory());
         }
         return p;
     }
@@ -216,13 +216,13 @@ public final class TrainingJob {
         requireFinite("sum of the parameters", net.params().sumNumber().doubleValue(), epoch, "after averaging",
                 checkpoints);
         counters.memory.measureRetained(jsc, plan.workers());
-        EvalResult eval = Evaluator.evaluate(net, testBatches, plan.pair().names(), config.tta());
+        EvalResult eval = Evaluator.evaluate(net, testBatches, plan.pair().names(), config.tta);
         long seen = counters.examples.value();
         EpochMetrics.Training training = new EpochMetrics.Training(
                 seen == 0 ? Double.NaN : counters.lossSum.value() / seen, seen, trainSeconds, plan.roundsPerEpoch(config));
         EpochMetrics.Settings settings = new EpochMetrics.Settings(config.schedule().at(epoch - 1), plan.workers(),
-                config.batchSizePerWorker(), config.averagingFrequency(), config.seed());
-        return new EpochMetrics(config.runId(), epoch, start, Instant.now(), eval, training, settings, versions(),
+                config.batchSizePerWorker, config.averagingFrequency, config.seed);
+        return new EpochMetrics(config.runId, epoch, start, Instant.now(), eval, training, settings, versions(),
                 counters.memory.usage(ProcessMemory.retained()));
     }
 
@@ -248,14 +248,14 @@ public final class TrainingJob {
         if (best) {
             checkpoints.saveModel("best", model, info);
         }
-        if (progress.finished(config.epochs())) {
+        if (progress.finished(config.epochs)) {
             checkpoints.saveModel("final", model, info);
         }
         checkpoints.save(epoch, model, info);
-        checkpoints.prune(config.keepCheckpoints());
-        LOG.info(row.summary(config.epochs()) + (best ? " (best so far)" : ""));
-        if (progress.stopping.shouldStop() && epoch < config.epochs()) {
-            LOG.info("run {}: stopping early after epoch {}: {}", config.runId(), epoch, progress.stopping);
+        checkpoints.prune(config.keepCheckpoints);
+        LOG.info(row.summary(config.epochs) + (best ? " (best so far)" : ""));
+        if (progress.stopping.shouldStop() && epoch < config.epochs) {
+            LOG.info("run {}: stopping early after epoch {}: {}", config.runId, epoch, progress.stopping);
         }
     }
 
@@ -271,7 +271,7 @@ public final class TrainingJob {
                 .map(e -> "the last good checkpoint is epoch " + e + " in " + checkpoints.directory()
                         + "; continue from it with --resume (with a lower --learning-rate)")
                 .orElse("no epoch completed, so there is no checkpoint to resume from");
-        throw new TrainingDivergedException("run " + config.runId() + " diverged: the " + what + " is " + value
+        throw new TrainingDivergedException("run " + config.runId + " diverged: the " + what + " is " + value
                 + " in epoch " + epoch + " (" + where + "); stopped without writing that epoch; " + lastGood);
     }
 
@@ -285,19 +285,19 @@ public final class TrainingJob {
     private double fitEpoch(Averaging averaging, Plan plan, int epoch, EpochCounters counters, Checkpoints checkpoints) {
         // Full minibatches in one shuffled sequence (one partition: a pair is <= 12,000 images),
         // then laid out in rounds of exactly `workers` partitions (see Rounds).
-        JavaRDD<DataSet> batches = Minibatches.shuffled(plan.train(), config.batchSizePerWorker(), 1,
-                config.seed() * 1_000_003L + epoch, Normalization.HALF, config.augment());
+        JavaRDD<DataSet> batches = Minibatches.shuffled(plan.train(), config.batchSizePerWorker, 1,
+                config.seed * 1_000_003L + epoch, Normalization.HALF, config.augment);
         LearningRateSchedule schedule = config.schedule();
         long t0 = System.nanoTime();
         int attempts = Math.max(1, spark.sparkContext().getConf().getInt(EPOCH_ATTEMPTS, 3));
         StringBuilder lasted = new StringBuilder();
-        try (Rounds rounds = new Rounds(batches, plan.minibatches(config), plan.workers(), config.averagingFrequency(),
-                StorageLevel.fromString(config.storageLevel()))) {
+        try (Rounds rounds = new Rounds(batches, plan.minibatches(config), plan.workers(), config.averagingFrequency,
+                StorageLevel.fromString(config.storageLevel))) {
             for (int attempt = 1; ; attempt++) {
                 counters.startEpoch();
                 long attemptStart = System.nanoTime();
-                try (ProgressReporter progress = new ProgressReporter(epoch, config.epochs(), plan.trainImages(),
-                        plan.roundImages(config), counters.examples::value, config.progressSeconds())) {
+                try (ProgressReporter progress = new ProgressReporter(epoch, config.epochs, plan.trainImages(),
+                        plan.roundImages(config), counters.examples::value, config.progressSeconds)) {
                     for (int r = 0; r < rounds.count(); r++) {
                         averaging.fitRound(rounds.round(r), schedule.at(epoch - 1 + (double) r / rounds.count()));
                         requireFinite("training loss", counters.lossSum.value(), epoch, "averaging round " + (r + 1)
@@ -309,7 +309,7 @@ public final class TrainingJob {
                     lasted.append(lasted.length() == 0 ? "" : ", ")
                             .append(String.format("%.0f s", (System.nanoTime() - attemptStart) / 1e9));
                     if (attempt >= attempts) {
-                        throw new EpochLostException("run " + config.runId() + ": epoch " + epoch + " lost the workers' "
+                        throw new EpochLostException("run " + config.runId + ": epoch " + epoch + " lost the workers' "
                                 + "shared state in all " + attempts + " attempts (they lasted " + lasted + "; the last: "
                                 + e.getMessage() + "). Completed epochs are checkpointed: continue with --resume once "
                                 + "executors stay up for one attempt, or allow more attempts with " + EPOCH_ATTEMPTS, e);
@@ -323,8 +323,8 @@ public final class TrainingJob {
     }
 
     private Averaging averaging(JavaSparkContext jsc, ComputationGraph net, int workers, MinibatchRecorder recorder) {
-        return switch (config.averaging()) {
-            case ALLREDUCE -> new AllReduceAveraging(jsc, net, workers, config.averagingFrequency(), recorder);
+        return switch (config.averaging) {
+            case ALLREDUCE -> new AllReduceAveraging(jsc, net, workers, config.averagingFrequency, recorder);
             case DRIVER -> new DriverAveraging(jsc, net, config, workers, recorder);
         };
     }
@@ -355,11 +355,11 @@ public final class TrainingJob {
     private ResNetConfig modelConfig(Plan plan) {
         return ResNetConfig.cifarPair()
                 .withClasses(plan.pair().names().size())
-                .withBiasedBlockConvs(config.biasedBlockConvs())
-                .withLearningRate(config.learningRate())
-                .withStem(config.stem())
-                .withWeightDecay(config.weightDecay())
-                .withSeed(config.seed());
+                .withBiasedBlockConvs(config.biasedBlockConvs)
+                .withLearningRate(config.learningRate)
+                .withStem(config.stem)
+                .withWeightDecay(config.weightDecay)
+                .withSeed(config.seed);
     }
 
     private Properties sidecar(int epoch, double accuracy, double bestAccuracy) {

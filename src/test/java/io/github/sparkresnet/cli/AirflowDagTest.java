@@ -78,7 +78,7 @@ class AirflowDagTest {
         assertEquals("/opt/job.jar", train.get("application").asText());
         CommandLineRunner r = CommandLineRunner.run(args(train, "--dry-run"));
         assertEquals(0, r.exitCode(), r.err());
-        assertTrue(r.out().contains("option run_id = daily-20261122"), r.out());
+        assertTrue(r.out().contains("option run-id = daily-20261122"), r.out());
         assertTrue(r.out().contains("option resume = true"), "a retry continues the run: " + r.out());
         assertTrue(train.get("retries").asInt() > 0 && train.get("execution_timeout_s").asDouble() > 0, train.toString());
     }

@@ -124,7 +124,7 @@ class BadInputCatalogueTest {
                 new Case("unknown test-time augmentation", (data, out) -> args(data, out, "--tta", "crop"),
                         List.of("Invalid value for option '--tta'", "expected one of none, flip, found 'crop'")),
                 new Case("an option given twice", (data, out) -> args(data, out, "--epochs", "3", "--epochs", "4"),
-                        List.of("option '--epochs' (<epochs>) should be specified only once")),
+                        List.of("option '--epochs' (N) should be specified only once")),
                 new Case("output that cannot be written", (data, out) -> {
                     Path file = Files.writeString(data.resolveSibling("a-file"), "x");
                     return List.of("train", "--data", data.toString(), "--output", file.resolve("runs").toString());
@@ -164,7 +164,7 @@ class BadInputCatalogueTest {
                 new Case("resume with another model", (data, out) -> {
                     checkpoint(out, "r", Map.of("classes", "airplane,bird"), SyntheticCifar.noise(10, 5));
                     return args(data, out, "--run-id", "r", "--resume", "--biased-block-convs");
-                }, List.of("biased_block_convs: checkpoint has false, this run asks for true")),
+                }, List.of("biased-block-convs: checkpoint has false, this run asks for true")),
                 new Case("a new run over an existing run's checkpoints", (data, out) ->
                         args(data, out, "--run-id", "earlier"),
                         List.of("--run-id earlier: ", "already holds checkpoints; pass --resume")),

@@ -90,7 +90,7 @@ class TrainOptionsTest {
         CommandLineRunner r = dryRun("--config", conf.toString(), "--averaging-frequency", "4");
         assertEquals(0, r.exitCode(), r.err());
         assertTrue(r.out().contains("option epochs = 7"), r.out());
-        assertTrue(r.out().contains("option averaging_frequency = 4"), r.out());
+        assertTrue(r.out().contains("option averaging-frequency = 4"), r.out());
     }
 
     @Test
@@ -98,7 +98,7 @@ class TrainOptionsTest {
         Path shipped = Path.of(System.getProperty("project.basedir", "."), "conf/train.properties");
         CommandLineRunner r = dryRun("--config", shipped.toString());
         assertEquals(0, r.exitCode(), r.err());
-        assertTrue(r.out().contains("option batch_size_per_worker = 64"), r.out());
+        assertTrue(r.out().contains("option batch-size-per-worker = 64"), r.out());
     }
 
     @Test
@@ -112,10 +112,10 @@ class TrainOptionsTest {
     @Test
     void notebooksGetTheSameConfigAsTheCommandLine() {
         io.github.sparkresnet.train.TrainConfig c = Main.trainConfig("--data", "/d", "--epochs", "2", "--run-id", "nb");
-        assertEquals("/d", c.data());
-        assertEquals(2, c.epochs());
-        assertEquals(64, c.batchSizePerWorker(), "the command line's default");
-        assertEquals("airplane,bird", c.classes());
+        assertEquals("/d", c.data);
+        assertEquals(2, c.epochs);
+        assertEquals(64, c.batchSizePerWorker, "the command line's default");
+        assertEquals("airplane,bird", c.classes);
         io.github.sparkresnet.BadInputException bad = org.junit.jupiter.api.Assertions.assertThrows(
                 io.github.sparkresnet.BadInputException.class, () -> Main.trainConfig("--data", "/d", "--epochs", "0"));
         assertTrue(bad.getMessage().contains("--epochs 0"), bad.getMessage());
@@ -129,5 +129,36 @@ class TrainOptionsTest {
         String file = Path.of(System.getProperty("project.basedir", "."), "conf/train.properties").toString();
         assertEquals(Main.trainConfig("--data", "/d", "--run-id", "x").asMap(),
                 Main.trainConfig("--config", file, "--data", "/d", "--run-id", "x").asMap());
+    }
+
+    @Test
+    void theShippedConfigFileListsEveryOptionThatHasADefault() throws Exception {
+        java.util.Properties file = new java.util.Properties();
+        try (java.io.Reader r = Files.newBufferedReader(Path.of(System.getProperty("project.basedir", "."),
+                "conf/train.properties"))) {
+            file.load(r);
+        }
+        java.util.List<String> missing = new java.util.ArrayList<>();
+        for (java.lang.reflect.Field f : io.github.sparkresnet.train.TrainConfig.class.getDeclaredFields()) {
+            picocli.CommandLine.Option o = f.getAnnotation(picocli.CommandLine.Option.class);
+            if (o != null && !o.defaultValue().equals("__no_default_value__")
+                    && !file.containsKey(o.names()[0].substring(2))) {
+                missing.add(o.names()[0]);
+            }
+        }
+        assertTrue(missing.isEmpty(), "conf/train.properties lacks " + missing);
+    }
+
+    @Test
+    void thePlanPrintsEveryOptionAsAConfigFileReadsItBack() throws Exception {
+        io.github.sparkresnet.train.TrainConfig c = Main.trainConfig("--data", "/d", "--run-id", "x",
+                "--augment", "crop-flip", "--tta", "none", "--averaging", "driver", "--rdd-training-approach", "Export",
+                "--stem", "cifar", "--lr-schedule", "step", "--workers", "3", "--weight-decay", "0.05");
+        StringBuilder text = new StringBuilder();
+        c.asMap().forEach((k, v) -> text.append(k).append(" = ").append(v).append('\n'));
+        Path file = Files.writeString(tmp.resolve("plan.properties"), text);
+        assertEquals(c.asMap(), Main.trainConfig("--config", file.toString()).asMap());
+        assertEquals("crop-flip", c.asMap().get("augment"), "the same name and value as on the command line");
+        assertEquals("3", c.asMap().get("workers"));
     }
 }

@@ -57,7 +57,7 @@ class SecureClusterIT {
             // the dry-run plan prints the run's settings: the job's options, never Spark's
             ScriptRun plan = submit(cluster, secretFile("secret", SECRET), "secure-plan", data, out, "--dry-run");
             assertEquals(0, plan.exitCode(), plan.output());
-            assertTrue(plan.output().contains("option run_id = secure-plan"), plan.output());
+            assertTrue(plan.output().contains("option run-id = secure-plan"), plan.output());
 
             ScriptRun refused = submit(cluster, secretFile("wrong", "not-" + SECRET), "intruder", data, out);
             assertNotEquals(0, refused.exitCode(), refused.output());
