@@ -52,11 +52,8 @@ final class EvaluateCommand implements Callable<Integer> {
     @Spec
     CommandSpec spec;
 
-    @Option(names = "--model", required = true, paramLabel = "ZIP", description = "A model or checkpoint written by train.")
-    String model;
-
-    @Option(names = "--data", required = true, paramLabel = "PATH", description = "CIFAR-10 binary data, as for train.")
-    String data;
+    @Mixin
+    ModelAndData input;
 
     @Option(names = "--output", required = true, paramLabel = "DIR", description = "Output root; the row goes to metrics/.")
     String output;
@@ -89,13 +86,13 @@ final class EvaluateCommand implements Callable<Integer> {
         SparkSession spark = master.session("spark-resnet evaluate");
         Nd4jSetup.configure("driver");
         Configuration hadoop = spark.sparkContext().hadoopConfiguration();
-        Path zip = new Path(model);
+        Path zip = new Path(input.model);
         FileSystem fs = zip.getFileSystem(hadoop);
-        Properties info = SavedModel.description(fs, zip, "--model " + model);
+        Properties info = SavedModel.description(fs, zip, "--model " + input.model);
         String id = runId != null ? runId : TrainConfig.recorded(info, "run-id", "model") + "-eval";
         int epoch = Integer.parseInt(info.getProperty("epoch", "1"));
 
-        CifarSource source = CifarSource.resolve(data, hadoop);
+        CifarSource source = CifarSource.resolve(input.data, hadoop);
         ClassPair pair = ClassPair.parse(SavedModel.classes(info, zip), source.classNames());
         Dataset<Row> test = pair.select(CifarReader.read(spark, source)).filter(col("split").equalTo("test"));
         if (limitTest > 0) {

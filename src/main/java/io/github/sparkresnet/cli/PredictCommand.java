@@ -39,12 +39,8 @@ final class PredictCommand implements Callable<Integer> {
     @Spec
     CommandSpec spec;
 
-    @Option(names = "--model", required = true, paramLabel = "ZIP",
-            description = "A model or checkpoint written by train, e.g. runs/model/RUN/final.zip (any Hadoop path).")
-    String model;
-
-    @Option(names = "--data", required = true, paramLabel = "PATH", description = "CIFAR-10 binary data, as for train.")
-    String data;
+    @Mixin
+    ModelAndData input;
 
     @Option(names = "--split", defaultValue = "test", paramLabel = "SPLIT",
             description = "test, train or all. Default: ${DEFAULT-VALUE}.")
@@ -76,12 +72,12 @@ final class PredictCommand implements Callable<Integer> {
         SparkSession spark = master.session("spark-resnet predict");
         Nd4jSetup.configure("driver");
         Configuration hadoop = spark.sparkContext().hadoopConfiguration();
-        Path modelPath = new Path(model);
+        Path modelPath = new Path(input.model);
         FileSystem fs = modelPath.getFileSystem(hadoop);
-        String classes = SavedModel.classes(SavedModel.description(fs, modelPath, "--model " + model), modelPath);
+        String classes = SavedModel.classes(SavedModel.description(fs, modelPath, "--model " + input.model), modelPath);
         byte[] bytes = SavedModel.bytes(fs, modelPath);
         SavedModel.load(bytes, modelPath); // a bad model fails here, clearly, not in every task
-        CifarSource source = CifarSource.resolve(data, hadoop);
+        CifarSource source = CifarSource.resolve(input.data, hadoop);
         ClassPair pair = ClassPair.parse(classes, source.classNames());
         Dataset<Row> all = CifarReader.read(spark, source);
         Dataset<Row> rows = split.equals("all") ? all : all.filter(col("split").equalTo(split));
@@ -92,7 +88,7 @@ final class PredictCommand implements Callable<Integer> {
         Dataset<Row> predictions = Predictor.predict(rows, bytes, pair.names(), batchSize).drop("image");
         long n = writeAtomically(predictions, new Path(output), hadoop);
         PrintWriter out = spec.commandLine().getOut();
-        out.printf("predicted %d images of %s with %s -> %s%n", n, pair, model, output);
+        out.printf("predicted %d images of %s with %s -> %s%n", n, pair, input.model, output);
         out.flush();
         return 0;
     }
