@@ -26,8 +26,8 @@ final class CheckCommand implements Callable<Integer> {
     @Spec
     CommandSpec spec;
 
-    @Option(names = "--output", required = true, paramLabel = "DIR", description = "The run output root (as for train).")
-    String output;
+    @Mixin
+    OutputRoot output;
 
     @Option(names = "--run-id", required = true, paramLabel = "ID", description = "The run to check.")
     String runId;
@@ -48,7 +48,7 @@ final class CheckCommand implements Callable<Integer> {
         if (!(minAccuracy >= 0 && minAccuracy <= 1)) {
             throw new BadInputException("--min-accuracy " + minAccuracy + ": expected a number in [0, 1]");
         }
-        MetricsTable table = new MetricsTable(master.session("spark-resnet check " + runId), output);
+        MetricsTable table = output.metrics(master.session("spark-resnet check " + runId));
         List<Row> rows = table.rows(runId);
         if (rows.isEmpty()) {
             throw new BadInputException("--run-id " + runId + ": no metrics under " + table.path() + "/run_id=" + runId);

@@ -55,8 +55,8 @@ final class EvaluateCommand implements Callable<Integer> {
     @Mixin
     ModelAndData input;
 
-    @Option(names = "--output", required = true, paramLabel = "DIR", description = "Output root; the row goes to metrics/.")
-    String output;
+    @Mixin
+    OutputRoot output;
 
     @Option(names = "--run-id", paramLabel = "ID",
             description = "Run id of the row. Default: the model's run id + '-eval' (never the training run's own rows).")
@@ -108,7 +108,7 @@ final class EvaluateCommand implements Callable<Integer> {
                 (int) number(info, "averaging-frequency"), (long) number(info, "seed"));
         EpochMetrics row = new EpochMetrics(id, epoch, start, Instant.now(), eval, EpochMetrics.Training.NONE, settings,
                 versions(), MemoryUsage.UNKNOWN);
-        MetricsTable table = new MetricsTable(spark, output);
+        MetricsTable table = output.metrics(spark);
         table.write(row);
         PrintWriter out = spec.commandLine().getOut();
         out.printf("run %s epoch %d: val_accuracy %.4f val_loss %.4f auc %.4f on %d images -> %s%n", id, epoch,

@@ -24,8 +24,8 @@ final class ReportCommand implements Callable<Integer> {
     @Spec
     CommandSpec spec;
 
-    @Option(names = "--output", required = true, paramLabel = "DIR", description = "The run output root (as for train).")
-    String output;
+    @Mixin
+    OutputRoot output;
 
     @Option(names = "--run-id", required = true, paramLabel = "ID",
             description = "A run to chart; repeat the option to put runs side by side.")
@@ -41,7 +41,7 @@ final class ReportCommand implements Callable<Integer> {
     @Override
     public Integer call() throws IOException {
         System.setProperty("java.awt.headless", "true"); // charts render without a display
-        MetricsTable table = new MetricsTable(master.session("spark-resnet report"), output);
+        MetricsTable table = output.metrics(master.session("spark-resnet report"));
         Map<String, List<Row>> runs = RunReport.of(table, runIds);
         runs.forEach((id, rows) -> {
             if (rows.isEmpty()) {
