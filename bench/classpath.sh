@@ -17,6 +17,15 @@ bench_data() {
   [ -d "$data/cifar-10-batches-bin" ] || "$root/../shared/data/prepare-cifar10" "$data" >&2
   echo "$data"
 }
+# bench_job_jar: builds the shaded job jar when it is missing or older than the sources (the benches
+# that submit to a cluster run it).
+bench_job_jar() {
+  local jar
+  jar="$(ls "$root"/target/spark-resnet-*-job.jar 2>/dev/null | head -1 || true)"
+  if [ -z "$jar" ] || [ -n "$(find "$root/src/main" "$root/pom.xml" -newer "$jar" -print -quit)" ]; then
+    (cd "$root" && ${MVN:-mvn} -B -q -DskipTests package >&2)
+  fi
+}
 BENCH_CP="$root/target/test-classes:$root/target/classes:$(cat "$cpfile")"
 mapfile -t JAVA17 < <(grep -v '^\s*#' "$root/conf/java-options" | grep -v '^\s*$')
 export BENCH_CP

@@ -8,10 +8,7 @@
 set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 source "$root/bench/classpath.sh"
-jar="$(ls "$root"/target/spark-resnet-*-job.jar 2>/dev/null | head -1 || true)"
-if [ -z "$jar" ] || [ -n "$(find "$root/src/main" "$root/pom.xml" -newer "$jar" -print -quit)" ]; then
-  (cd "$root" && ${MVN:-mvn} -B -q -DskipTests package >&2)
-fi
+bench_job_jar
 data="$(bench_data "${5:-}")/cifar-10-batches-bin"
 java "${JAVA17[@]}" -Xmx1g -Dproject.basedir="$root" -Dlog4j2.configurationFile="$root/conf/log4j2.properties" \
   -cp "$BENCH_CP" io.github.sparkresnet.bench.ClusterScalingBench "$data" "${1:-1280}" "${2:-32}" "${3:-5}" "${4:-20}" \
