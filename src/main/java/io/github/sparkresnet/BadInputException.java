@@ -18,14 +18,6 @@ public class BadInputException extends RuntimeException {
 
     /** The first {@code BadInputException} in a cause chain, or null. */
     public static BadInputException findIn(Throwable t) {
-        for (Throwable c = t; c != null; c = c.getCause()) {
-            if (c instanceof BadInputException b) {
-                return b;
-            }
-            if (c.getCause() == c) {
-                break;
-            }
-        }
-        return null;
+        return Causes.first(t, BadInputException.class);
     }
 }

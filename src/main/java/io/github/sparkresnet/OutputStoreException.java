@@ -13,13 +13,9 @@ public class OutputStoreException extends RuntimeException {
 
     /** The first {@code OutputStoreException} in a cause chain, or null. */
     public static OutputStoreException findIn(Throwable t) {
-        for (Throwable c = t; c != null && c.getCause() != c; c = c.getCause()) {
-            if (c instanceof OutputStoreException o) {
-                return o;
-            }
-        }
-        return null;
+        return Causes.first(t, OutputStoreException.class);
     }
+
 
     /** The innermost cause's message: Spark and Hadoop wrap the store's own words several layers deep. */
     private static String rootMessage(Throwable t) {

@@ -72,9 +72,7 @@ public final class Main implements Runnable {
                     + ex.getCommandLine().getCommandSpec().qualifiedName() + " --help' for the options.", EXIT_BAD_INPUT);
         });
         cli.setExitCodeExceptionMapper(t -> t instanceof CommandLine.ParameterException || BadInputException.findIn(t) != null
-                ? EXIT_BAD_INPUT : t instanceof TrainingDivergedException ? EXIT_DIVERGED
-                : OutputStoreException.findIn(t) != null ? EXIT_OUTPUT_STORE
-                : t instanceof EpochLostException ? EXIT_EPOCH_LOST : 1);
+                ? EXIT_BAD_INPUT : t instanceof TrainingDivergedException ? EXIT_DIVERGED : 1);
         cli.setExecutionExceptionHandler((e, cmd, parsed) -> {
             BadInputException bad = BadInputException.findIn(e);
             PrintWriter err = cmd.getErr();
