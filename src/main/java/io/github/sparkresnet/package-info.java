@@ -9,6 +9,7 @@
  * down: {@code cli} to {@code train} to {@code eval}/{@code spark}/{@code data} to {@code model}; this
  * package holds what every layer may use: the failures the command line reports in one line
  * ({@link io.github.sparkresnet.BadInputException}, {@link io.github.sparkresnet.OutputStoreException},
- * {@link io.github.sparkresnet.OutOfMemory}) and {@link io.github.sparkresnet.Redaction}.
+ * {@link io.github.sparkresnet.OutOfMemory}), {@link io.github.sparkresnet.Redaction} and the options'
+ * by-name converter ({@link io.github.sparkresnet.ByNameConverter}).
  */
 package io.github.sparkresnet;

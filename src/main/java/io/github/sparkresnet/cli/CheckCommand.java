@@ -2,6 +2,7 @@ package io.github.sparkresnet.cli;
 
 import io.github.sparkresnet.BadInputException;
 import io.github.sparkresnet.eval.MetricsTable;
+import io.github.sparkresnet.train.OutputRoot;
 
 import java.io.PrintWriter;
 import java.util.List;

@@ -2,20 +2,21 @@ package io.github.sparkresnet.cli;
 
 import static org.apache.spark.sql.functions.col;
 
-import io.github.sparkresnet.BadInputException;
 import io.github.sparkresnet.data.CifarReader;
 import io.github.sparkresnet.data.CifarSource;
 import io.github.sparkresnet.data.ClassPair;
+import io.github.sparkresnet.data.DataOptions;
 import io.github.sparkresnet.data.Minibatches;
 import io.github.sparkresnet.data.Normalization;
 import io.github.sparkresnet.eval.EpochMetrics;
 import io.github.sparkresnet.eval.EvalResult;
+import io.github.sparkresnet.eval.EvaluationOptions;
 import io.github.sparkresnet.eval.Evaluator;
 import io.github.sparkresnet.eval.MemoryUsage;
 import io.github.sparkresnet.eval.MetricsTable;
 import io.github.sparkresnet.eval.TestTimeAugmentation;
 import io.github.sparkresnet.spark.Nd4jSetup;
-import io.github.sparkresnet.train.ByNameConverter;
+import io.github.sparkresnet.train.OutputRoot;
 import io.github.sparkresnet.train.TrainConfig;
 import io.github.sparkresnet.train.TrainingJob;
 
@@ -53,7 +54,10 @@ final class EvaluateCommand implements Callable<Integer> {
     CommandSpec spec;
 
     @Mixin
-    ModelAndData input;
+    ModelOption model;
+
+    @Mixin
+    DataOptions data;
 
     @Mixin
     OutputRoot output;
@@ -62,46 +66,37 @@ final class EvaluateCommand implements Callable<Integer> {
             description = "Run id of the row. Default: the model's run id + '-eval' (never the training run's own rows).")
     String runId;
 
-    @Option(names = "--limit-test", defaultValue = "0", paramLabel = "N",
-            description = "Only the first N test records of the pair (0 = all). Default: ${DEFAULT-VALUE}.")
-    int limitTest;
-
-    @Option(names = "--eval-batch-size", defaultValue = "250", paramLabel = "N", description = "Default: ${DEFAULT-VALUE}.")
-    int batchSize;
-
-    @Option(names = "--tta", paramLabel = "KIND", converter = ByNameConverter.ForTta.class,
-            description = "Test-time augmentation: none, or flip (average the outputs for each image and its "
-                    + "mirror). Default: what the model's training run evaluated with (none for models that "
-                    + "predate the option).")
-    TestTimeAugmentation tta;
+    @Mixin
+    EvaluationOptions evaluation;
 
     @Mixin
     SparkMaster master;
 
     @Override
     public Integer call() throws IOException {
-        if (batchSize < 1 || limitTest < 0) {
-            throw new BadInputException("--eval-batch-size must be at least 1 and --limit-test 0 or more");
-        }
+        String dataLocation = data.location();
+        evaluation.validate();
         SparkSession spark = master.session("spark-resnet evaluate");
         Nd4jSetup.configure("driver");
         Configuration hadoop = spark.sparkContext().hadoopConfiguration();
-        Path zip = new Path(input.model);
+        Path zip = new Path(model.path);
         FileSystem fs = zip.getFileSystem(hadoop);
-        Properties info = SavedModel.description(fs, zip, "--model " + input.model);
+        Properties info = SavedModel.description(fs, zip, "--model " + model.path);
         String id = runId != null ? runId : TrainConfig.recorded(info, "run-id", "model") + "-eval";
         int epoch = Integer.parseInt(info.getProperty("epoch", "1"));
 
-        CifarSource source = CifarSource.resolve(input.data, hadoop);
+        CifarSource source = CifarSource.resolve(dataLocation, hadoop);
         ClassPair pair = ClassPair.parse(SavedModel.classes(info, zip), source.classNames());
         Dataset<Row> test = pair.select(CifarReader.read(spark, source)).filter(col("split").equalTo("test"));
-        if (limitTest > 0) {
-            test = test.orderBy("source_file", "record_index").limit(limitTest);
+        if (evaluation.limitTest > 0) {
+            test = test.orderBy("source_file", "record_index").limit(evaluation.limitTest);
         }
-        List<DataSet> batches = Minibatches.inOrder(test, batchSize, Normalization.HALF).collect();
+        List<DataSet> batches = Minibatches.inOrder(test, evaluation.evalBatchSize, Normalization.HALF).collect();
         ComputationGraph net = SavedModel.load(SavedModel.bytes(fs, zip), zip);
         Instant start = Instant.now();
-        TestTimeAugmentation scoring = tta != null ? tta : SavedModel.tta(info, zip);
+        // --tta's default here is the recipe the model was trained and scored with, not train's default.
+        TestTimeAugmentation scoring = spec.commandLine().getParseResult().hasMatchedOption("--tta")
+                ? evaluation.tta : SavedModel.tta(info, zip);
         EvalResult eval = Evaluator.evaluate(net, batches, pair.names(), scoring);
         EpochMetrics.Settings settings = new EpochMetrics.Settings(number(info, "learning-rate"),
                 (int) number(info, "workers"), (int) number(info, "batch-size-per-worker"),

@@ -8,6 +8,7 @@ import io.github.sparkresnet.BadInputException;
 import io.github.sparkresnet.data.CifarReader;
 import io.github.sparkresnet.data.CifarSource;
 import io.github.sparkresnet.data.ClassPair;
+import io.github.sparkresnet.data.DataOptions;
 import io.github.sparkresnet.eval.DirectorySwap;
 import io.github.sparkresnet.eval.Predictor;
 import io.github.sparkresnet.spark.Nd4jSetup;
@@ -40,7 +41,10 @@ final class PredictCommand implements Callable<Integer> {
     CommandSpec spec;
 
     @Mixin
-    ModelAndData input;
+    ModelOption model;
+
+    @Mixin
+    DataOptions data;
 
     @Option(names = "--split", defaultValue = "test", paramLabel = "SPLIT",
             description = "test, train or all. Default: ${DEFAULT-VALUE}.")
@@ -69,15 +73,16 @@ final class PredictCommand implements Callable<Integer> {
         if (batchSize < 1) {
             throw new BadInputException("--batch-size " + batchSize + ": expected a whole number of at least 1");
         }
+        String dataLocation = data.location();
         SparkSession spark = master.session("spark-resnet predict");
         Nd4jSetup.configure("driver");
         Configuration hadoop = spark.sparkContext().hadoopConfiguration();
-        Path modelPath = new Path(input.model);
+        Path modelPath = new Path(model.path);
         FileSystem fs = modelPath.getFileSystem(hadoop);
-        String classes = SavedModel.classes(SavedModel.description(fs, modelPath, "--model " + input.model), modelPath);
+        String classes = SavedModel.classes(SavedModel.description(fs, modelPath, "--model " + model.path), modelPath);
         byte[] bytes = SavedModel.bytes(fs, modelPath);
         SavedModel.load(bytes, modelPath); // a bad model fails here, clearly, not in every task
-        CifarSource source = CifarSource.resolve(input.data, hadoop);
+        CifarSource source = CifarSource.resolve(dataLocation, hadoop);
         ClassPair pair = ClassPair.parse(classes, source.classNames());
         Dataset<Row> all = CifarReader.read(spark, source);
         Dataset<Row> rows = split.equals("all") ? all : all.filter(col("split").equalTo(split));
@@ -88,7 +93,7 @@ final class PredictCommand implements Callable<Integer> {
         Dataset<Row> predictions = Predictor.predict(rows, bytes, pair.names(), batchSize).drop("image");
         long n = writeAtomically(predictions, new Path(output), hadoop);
         PrintWriter out = spec.commandLine().getOut();
-        out.printf("predicted %d images of %s with %s -> %s%n", n, pair, input.model, output);
+        out.printf("predicted %d images of %s with %s -> %s%n", n, pair, model.path, output);
         out.flush();
         return 0;
     }

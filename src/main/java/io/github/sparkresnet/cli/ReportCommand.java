@@ -3,6 +3,7 @@ package io.github.sparkresnet.cli;
 import io.github.sparkresnet.BadInputException;
 import io.github.sparkresnet.eval.MetricsTable;
 import io.github.sparkresnet.eval.RunReport;
+import io.github.sparkresnet.train.OutputRoot;
 
 import java.io.IOException;
 import java.io.PrintWriter;

@@ -72,8 +72,8 @@ final class TrainCommand implements Callable<Integer> {
 
     @Override
     public Integer call() {
-        if (download && options.data != null) {
-            options.data = downloadIfAbsent(Path.of(options.data)).toString();
+        if (download && options.data.path != null) {
+            options.data.path = downloadIfAbsent(Path.of(options.data.path)).toString();
         }
         TrainConfig config = config().validate(); // option errors before Spark starts
         SparkSession spark = master.session("spark-resnet train " + config.runId);

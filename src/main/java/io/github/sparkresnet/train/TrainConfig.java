@@ -1,19 +1,23 @@
 package io.github.sparkresnet.train;
 
 import io.github.sparkresnet.BadInputException;
+import io.github.sparkresnet.ByNameConverter;
 import io.github.sparkresnet.Redaction;
 import io.github.sparkresnet.data.Augmentation;
 import io.github.sparkresnet.data.ClassPair;
-import io.github.sparkresnet.eval.TestTimeAugmentation;
+import io.github.sparkresnet.data.DataOptions;
+import io.github.sparkresnet.eval.EvaluationOptions;
 import io.github.sparkresnet.model.ResNetConfig;
 
 import java.io.Serializable;
-import java.lang.reflect.Field;
 import java.lang.reflect.Method;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Properties;
 import org.deeplearning4j.spark.api.RDDTrainingApproach;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Model.OptionSpec;
 import picocli.CommandLine.Option;
 
 /**
@@ -21,15 +25,15 @@ import picocli.CommandLine.Option;
  * (name, default, help; {@code train} reads it, a {@code --config} file sets it under the same name
  * without {@code --}), and {@link #asMap()} records it under that name in the dry-run plan and every
  * checkpoint's description, in a form a {@code --config} file reads back. Adding an option is adding
- * a field (and its line in conf/train.properties, which a test keeps complete).
+ * a field (and its line in conf/train.properties, which a test keeps complete). Options other commands
+ * share come in as groups ({@code @Mixin}: --data, --output, the scoring options), declared once there.
  */
 public final class TrainConfig implements Serializable {
     private static final long serialVersionUID = 1L;
 
-    @Option(names = "--data", paramLabel = "PATH",
-            description = "CIFAR-10 binary data on any Hadoop file system: the cifar-10-batches-bin directory, "
-                    + "a directory containing it, or cifar-10-binary.tar.gz.")
-    public String data;
+    /** {@code --data}. */
+    @Mixin
+    public DataOptions data = new DataOptions();
 
     @Option(names = "--classes", defaultValue = ClassPair.DEFAULT, paramLabel = "A,B",
             description = "The two classes, by name or label index; the first becomes 0, the second 1. "
@@ -87,9 +91,9 @@ public final class TrainConfig implements Serializable {
             description = "Initialization and shuffling seed. Default: ${DEFAULT-VALUE}.")
     public long seed;
 
-    @Option(names = "--output", defaultValue = "runs", paramLabel = "DIR",
-            description = "Where metrics/, checkpoints/ and model/ go (any Hadoop path). Default: ${DEFAULT-VALUE}.")
-    public String output;
+    /** {@code --output}. */
+    @Mixin
+    public OutputRoot output = new OutputRoot();
 
     @Option(names = "--run-id", paramLabel = "ID",
             description = "Names the run's metrics partition and checkpoints. Default: run-<timestamp>.")
@@ -102,17 +106,13 @@ public final class TrainConfig implements Serializable {
             description = "Train on the first N records of the pair's training split only (0 = all).")
     public int limitTrain;
 
-    @Option(names = "--limit-test", defaultValue = "0", paramLabel = "N",
-            description = "Evaluate on the first N records of the pair's test split only (0 = all).")
-    public int limitTest;
+    /** {@code --limit-test}, {@code --eval-batch-size}, {@code --tta}: how the test split is scored after every epoch. */
+    @Mixin
+    public EvaluationOptions evaluation = new EvaluationOptions();
 
     @Option(names = "--biased-block-convs",
             description = "Give the blocks' 3x3 convolutions a bias, as the PyTorch reference code does.")
     public boolean biasedBlockConvs;
-
-    @Option(names = "--eval-batch-size", defaultValue = "250", paramLabel = "N",
-            description = "Minibatch of the per-epoch evaluation. Default: ${DEFAULT-VALUE}.")
-    public int evalBatchSize;
 
     @Option(names = "--progress-seconds", defaultValue = "30", paramLabel = "S",
             description = "Seconds between in-epoch progress lines. Default: ${DEFAULT-VALUE}.")
@@ -124,7 +124,7 @@ public final class TrainConfig implements Serializable {
     public int keepCheckpoints;
 
     @Option(names = "--augment", arity = "0..1", defaultValue = "flip", fallbackValue = "crop-flip",
-            paramLabel = "KIND", converter = ByNameConverter.ForAugmentation.class,
+            paramLabel = "KIND", converter = AugmentationByName.class,
             description = "Augment the training images on the executors (seeded): none; flip (a horizontal flip "
                     + "half the time); crop-flip (also a random 32x32 crop of the image padded by 4 black "
                     + "pixels). --augment alone means crop-flip. Default: ${DEFAULT-VALUE}.")
@@ -163,27 +163,18 @@ public final class TrainConfig implements Serializable {
                     + "conv, no pool (16x the compute per image). Default: ${DEFAULT-VALUE}.")
     public ResNetConfig.Stem stem;
 
-    @Option(names = "--tta", defaultValue = "flip", paramLabel = "KIND", converter = ByNameConverter.ForTta.class,
-            description = "Test-time augmentation of the per-epoch evaluation: none, or flip (average the outputs "
-                    + "for each test image and its mirror; twice the evaluation time). Default: ${DEFAULT-VALUE}.")
-    public TestTimeAugmentation tta;
-
     /** Fails with a message naming the first option that is out of range. */
     public TrainConfig validate() {
-        if (data == null || data.isBlank()) {
-            throw new BadInputException(
-                    "--data is required (on the command line or in the --config file): the CIFAR-10 location");
-        }
+        data.location();
+        evaluation.validate();
         positive("--epochs", epochs);
         positive("--batch-size-per-worker", batchSizePerWorker);
         positive("--averaging-frequency", averagingFrequency);
         positive("--aggregation-depth", aggregationDepth);
-        positive("--eval-batch-size", evalBatchSize);
         positive("--progress-seconds", progressSeconds);
         notNegative("--workers", workers);
         notNegative("--prefetch", prefetch);
         notNegative("--limit-train", limitTrain);
-        notNegative("--limit-test", limitTest);
         notNegative("--keep-checkpoints", keepCheckpoints);
         notNegative("--warmup-epochs", warmupEpochs);
         positive("--lr-step-epochs", lrStepEpochs);
@@ -250,15 +241,8 @@ public final class TrainConfig implements Serializable {
      */
     public Map<String, String> asMap() {
         Map<String, String> m = new LinkedHashMap<>();
-        for (Field f : TrainConfig.class.getDeclaredFields()) {
-            Option option = f.getAnnotation(Option.class);
-            if (option != null) {
-                try {
-                    m.put(option.names()[0].substring(2), text(f.get(this)));
-                } catch (IllegalAccessException e) {
-                    throw new IllegalStateException(e);
-                }
-            }
+        for (OptionSpec option : CommandSpec.forAnnotatedObject(this).options()) {
+            m.put(option.longestName().substring(2), text(option.getValue()));
         }
         return m;
     }
@@ -287,5 +271,12 @@ public final class TrainConfig implements Serializable {
      */
     public static String recorded(Properties description, String option, String otherwise) {
         return description.getProperty(option, description.getProperty(option.replace('-', '_'), otherwise));
+    }
+
+    /** {@code --augment} by name. */
+    public static final class AugmentationByName extends ByNameConverter<Augmentation> {
+        public AugmentationByName() {
+            super(Augmentation::named);
+        }
     }
 }

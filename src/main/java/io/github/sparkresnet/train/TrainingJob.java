@@ -72,17 +72,17 @@ public final class TrainingJob {
 
     /** Loads and checks everything a run needs; {@code --dry-run} stops here. */
     public Plan plan() {
-        CifarSource source = CifarSource.resolve(config.data, spark.sparkContext().hadoopConfiguration());
+        CifarSource source = CifarSource.resolve(config.data.location(), spark.sparkContext().hadoopConfiguration());
         ClassPair pair = ClassPair.parse(config.classes, source.classNames());
         // The pair's rows (12,000 images, ~36 MB) are read from storage once: the counts below, the test
         // minibatches and every epoch's shuffle all start from this cache.
         Dataset<Row> rows = pair.select(CifarReader.read(spark, source)).persist(StorageLevel.MEMORY_ONLY());
         Dataset<Row> train = limit(rows.filter(col("split").equalTo("train")), config.limitTrain);
-        Dataset<Row> test = limit(rows.filter(col("split").equalTo("test")), config.limitTest);
+        Dataset<Row> test = limit(rows.filter(col("split").equalTo("test")), config.evaluation.limitTest);
         long trainImages = train.count();
         long testImages = test.count();
         if (trainImages == 0 || testImages == 0) {
-            throw new BadInputException("--data " + config.data + ": the class pair " + pair + " has " + trainImages
+            throw new BadInputException("--data " + config.data.path + ": the class pair " + pair + " has " + trainImages
                     + " training and " + testImages + " test records; expected some of each");
         }
         int workers = config.workers > 0 ? config.workers : SparkSessions.concurrentTaskSlots(spark.sparkContext());
@@ -97,7 +97,7 @@ public final class TrainingJob {
             throw new BadInputException("--run-id " + config.runId + ": " + checkpoints.directory()
                     + " already holds checkpoints; pass --resume to continue that run, or choose another --run-id");
         }
-        OutputCheck.writable(config.output, spark.sparkContext().hadoopConfiguration());
+        OutputCheck.writable(config.output.path, spark.sparkContext().hadoopConfiguration());
         return new Plan(source, pair, train, test, workers, trainImages, testImages, resumeFrom);
     }
 
@@ -107,7 +107,7 @@ public final class TrainingJob {
     }
 
     private Checkpoints checkpoints() {
-        return new Checkpoints(config.output, config.runId, spark.sparkContext().hadoopConfiguration());
+        return new Checkpoints(config.output.path, config.runId, spark.sparkContext().hadoopConfiguration());
     }
 
     /**
@@ -126,7 +126,7 @@ public final class TrainingJob {
     public ComputationGraph run(Plan plan) {
         // One driver per run: taken before anything of the run is touched, held until it ends.
         Duration staleAfter = Duration.ofSeconds(spark.sparkContext().getConf().getLong(LEASE_STALE_SECONDS, 60));
-        try (RunLease lease = RunLease.acquire(config.output, config.runId, staleAfter,
+        try (RunLease lease = RunLease.acquire(config.output.path, config.runId, staleAfter,
                 spark.sparkContext().hadoopConfiguration())) {
             return run(plan, lease);
         }
@@ -135,7 +135,7 @@ public final class TrainingJob {
     private ComputationGraph run(Plan plan, RunLease lease) {
         JavaSparkContext jsc = JavaSparkContext.fromSparkContext(spark.sparkContext());
         Checkpoints checkpoints = checkpoints();
-        MetricsTable metrics = new MetricsTable(spark, config.output);
+        MetricsTable metrics = config.output.metrics(spark);
         metrics.discardStaging(config.runId);
         checkpoints.discardUnfinished();
         Progress progress = restoreOrBuild(plan, checkpoints);
@@ -143,7 +143,7 @@ public final class TrainingJob {
         if (progress.finished(config.epochs)) {
             return net;
         }
-        List<DataSet> testBatches = Minibatches.inOrder(plan.test(), config.evalBatchSize, Normalization.HALF).collect();
+        List<DataSet> testBatches = Minibatches.inOrder(plan.test(), config.evaluation.evalBatchSize, Normalization.HALF).collect();
         EpochCounters counters = new EpochCounters(jsc);
         LOG.info("run {}: {} train / {} test images of {}, {} workers x batch {} x averaging every {} = {} images "
                         + "per round, {} rounds per epoch, {} averaging, epochs {}..{}", config.runId, plan.trainImages(),
@@ -216,7 +216,7 @@ public final class TrainingJob {
         requireFinite("sum of the parameters", net.params().sumNumber().doubleValue(), epoch, "after averaging",
                 checkpoints);
         counters.memory.measureRetained(jsc, plan.workers());
-        EvalResult eval = Evaluator.evaluate(net, testBatches, plan.pair().names(), config.tta);
+        EvalResult eval = Evaluator.evaluate(net, testBatches, plan.pair().names(), config.evaluation.tta);
         long seen = counters.examples.value();
         EpochMetrics.Training training = new EpochMetrics.Training(
                 seen == 0 ? Double.NaN : counters.lossSum.value() / seen, seen, trainSeconds, plan.roundsPerEpoch(config));

@@ -156,6 +156,9 @@ class BadInputCatalogueTest {
                     return List.of("predict", "--model", dir.resolve("model.zip").toString(), "--data", data.toString(),
                             "--output", out.resolve("predictions").toString(), "--master", "local[1]");
                 }, List.of("model.zip: not a readable DL4J ComputationGraph model")),
+                new Case("evaluate without --data", (data, out) -> List.of("evaluate", "--model",
+                        out.resolve("model.zip").toString(), "--output", out.toString(), "--master", "local[1]"),
+                        List.of("--data is required: the CIFAR-10 location")),
                 new Case("resume with other classes", (data, out) -> {
                     checkpoint(out, "r", Map.of("classes", "cat,dog"), SyntheticCifar.noise(10, 4));
                     return args(data, out, "--run-id", "r", "--resume");

@@ -112,7 +112,7 @@ class TrainOptionsTest {
     @Test
     void notebooksGetTheSameConfigAsTheCommandLine() {
         io.github.sparkresnet.train.TrainConfig c = Main.trainConfig("--data", "/d", "--epochs", "2", "--run-id", "nb");
-        assertEquals("/d", c.data);
+        assertEquals("/d", c.data.path);
         assertEquals(2, c.epochs);
         assertEquals(64, c.batchSizePerWorker, "the command line's default");
         assertEquals("airplane,bird", c.classes);
@@ -139,13 +139,16 @@ class TrainOptionsTest {
             file.load(r);
         }
         java.util.List<String> missing = new java.util.ArrayList<>();
-        for (java.lang.reflect.Field f : io.github.sparkresnet.train.TrainConfig.class.getDeclaredFields()) {
-            picocli.CommandLine.Option o = f.getAnnotation(picocli.CommandLine.Option.class);
-            if (o != null && !o.defaultValue().equals("__no_default_value__")
-                    && !file.containsKey(o.names()[0].substring(2))) {
-                missing.add(o.names()[0]);
+        java.util.List<String> seen = new java.util.ArrayList<>();
+        for (picocli.CommandLine.Model.OptionSpec o : picocli.CommandLine.Model.CommandSpec
+                .forAnnotatedObject(new io.github.sparkresnet.train.TrainConfig()).options()) {
+            seen.add(o.longestName());
+            if (o.defaultValue() != null && !file.containsKey(o.longestName().substring(2))) {
+                missing.add(o.longestName());
             }
         }
+        assertTrue(seen.containsAll(java.util.List.of("--epochs", "--data", "--output", "--tta", "--limit-test")),
+                "the options of TrainConfig's own fields and of its shared groups: " + seen);
         assertTrue(missing.isEmpty(), "conf/train.properties lacks " + missing);
     }
 

@@ -1,7 +1,5 @@
-package io.github.sparkresnet.train;
+package io.github.sparkresnet;
 
-import io.github.sparkresnet.data.Augmentation;
-import io.github.sparkresnet.eval.TestTimeAugmentation;
 import java.util.function.Function;
 import picocli.CommandLine.ITypeConverter;
 import picocli.CommandLine.TypeConversionException;
@@ -9,11 +7,12 @@ import picocli.CommandLine.TypeConversionException;
 /**
  * An option value looked up by name with the type's own {@code named} method, whose error (the
  * choices and what was found) becomes picocli's: "Invalid value for option '--x': expected one of ...".
+ * Each option's converter is a one-line subclass beside the option.
  */
 public abstract class ByNameConverter<T> implements ITypeConverter<T> {
     private final Function<String, T> named;
 
-    ByNameConverter(Function<String, T> named) {
+    protected ByNameConverter(Function<String, T> named) {
         this.named = named;
     }
 
@@ -23,20 +22,6 @@ public abstract class ByNameConverter<T> implements ITypeConverter<T> {
             return named.apply(value);
         } catch (IllegalArgumentException e) {
             throw new TypeConversionException(e.getMessage());
-        }
-    }
-
-    /** {@code --augment}. */
-    public static final class ForAugmentation extends ByNameConverter<Augmentation> {
-        public ForAugmentation() {
-            super(Augmentation::named);
-        }
-    }
-
-    /** {@code --tta} (train and evaluate). */
-    public static final class ForTta extends ByNameConverter<TestTimeAugmentation> {
-        public ForTta() {
-            super(TestTimeAugmentation::named);
         }
     }
 }
