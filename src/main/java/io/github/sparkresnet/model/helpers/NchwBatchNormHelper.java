@@ -72,44 +72,39 @@ final class NchwBatchNormHelper implements BatchNormalizationHelper {
             }
             return fallback.preOutput(x, training, shape, gamma, beta, mean, var, decay, eps, format, workspaceMgr);
         }
-        int n = (int) x.size(0);
-        int channels = (int) x.size(1);
-        int pixels = (int) (x.size(2) * x.size(3));
-        int length = n * channels * pixels;
-        Scratch scratch = SCRATCH.get().ensure(length, channels * pixels);
+        Layout l = Layout.of(x);
+        Scratch scratch = SCRATCH.get().ensure(l);
         float[] in = scratch.a;
         float[] o = scratch.b;
-        floats(contiguous(x)).get(in, 0, length);
+        floats(contiguous(x)).get(in, 0, l.length());
         INDArray out = workspaceMgr.createUninitialized(ArrayType.ACTIVATIONS, DataType.FLOAT, x.shape());
         lastForwardDelegated = false;
-        ensureCaches(channels);
-        int image = channels * pixels;
-        double count = (double) n * pixels;
+        ensureCaches(l.channels());
         float[] sums = scratch.sums;
         float[] pixelMean = scratch.perPixelA;
         float[] scale = scratch.perPixelB;
         float[] shift = scratch.perPixelC;
-        addImages(in, n, image, sums);
-        for (int c = 0; c < channels; c++) {
-            float m = (float) (sum(sums, c * pixels, pixels) / count);
-            Arrays.fill(pixelMean, c * pixels, (c + 1) * pixels, m);
+        addImages(in, l, sums);
+        for (int c = 0; c < l.channels(); c++) {
+            l.spread(pixelMean, c, (float) (l.channelSum(sums, c) / l.count()));
         }
-        addSquaredDeviations(in, pixelMean, n, image, sums);
-        for (int c = 0; c < channels; c++) {
-            double sigma2 = sum(sums, c * pixels, pixels) / count;
-            float m = pixelMean[c * pixels];
+        addSquaredDeviations(in, pixelMean, l, sums);
+        for (int c = 0; c < l.channels(); c++) {
+            double sigma2 = l.channelSum(sums, c) / l.count();
+            float m = pixelMean[c * l.pixels()];
             meanCache.putScalar(c, m);
             varCache.putScalar(c, sigma2);
-            Arrays.fill(scale, c * pixels, (c + 1) * pixels, (float) (gamma.getDouble(c) / Math.sqrt(sigma2 + eps)));
-            Arrays.fill(shift, c * pixels, (c + 1) * pixels, beta.getFloat(c));
+            l.spread(scale, c, (float) (gamma.getDouble(c) / Math.sqrt(sigma2 + eps)));
+            l.spread(shift, c, beta.getFloat(c));
         }
-        for (int b = 0; b < n; b++) {
+        int image = l.image();
+        for (int b = 0; b < l.n(); b++) {
             int base = b * image;
             for (int k = 0; k < image; k++) {
                 o[base + k] = (in[base + k] - pixelMean[k]) * scale[k] + shift[k];
             }
         }
-        floats(out).put(o, 0, length);
+        floats(out).put(o, 0, l.length());
         return out;
     }
 
@@ -121,49 +116,45 @@ final class NchwBatchNormHelper implements BatchNormalizationHelper {
             return fallback.backpropGradient(input, epsilon, shape, gamma, beta, dGammaView, dBetaView, eps, format,
                     workspaceMgr);
         }
-        int n = (int) input.size(0);
-        int channels = (int) input.size(1);
-        int pixels = (int) (input.size(2) * input.size(3));
-        int length = n * channels * pixels;
-        Scratch scratch = SCRATCH.get().ensure(length, channels * pixels);
+        Layout l = Layout.of(input);
+        Scratch scratch = SCRATCH.get().ensure(l);
         float[] x = scratch.a;
         float[] dy = scratch.b;
         float[] dx = scratch.c;
-        floats(contiguous(input)).get(x, 0, length);
-        floats(contiguous(epsilon)).get(dy, 0, length);
+        floats(contiguous(input)).get(x, 0, l.length());
+        floats(contiguous(epsilon)).get(dy, 0, l.length());
         INDArray gradAtInput = workspaceMgr.createUninitialized(ArrayType.ACTIVATION_GRAD, DataType.FLOAT, input.shape());
-        int image = channels * pixels;
-        double count = (double) n * pixels;
         float[] pixelMean = scratch.perPixelA;
         float[] dySums = scratch.sums;
         float[] dyDevSums = scratch.sums2;
-        for (int c = 0; c < channels; c++) {
-            Arrays.fill(pixelMean, c * pixels, (c + 1) * pixels, meanCache.getFloat(c));
+        for (int c = 0; c < l.channels(); c++) {
+            l.spread(pixelMean, c, meanCache.getFloat(c));
         }
-        addImagesAndProducts(dy, x, pixelMean, n, image, dySums, dyDevSums);
+        addImagesAndProducts(dy, x, pixelMean, l, dySums, dyDevSums);
         // dx = gamma / std * (dy - mean(dy) - xhat * mean(dy * xhat)), per element:
         // dy * k + (x - mean) * a + bias, with the per-channel constants folded in.
         float[] k = scratch.perPixelB;
         float[] a = scratch.perPixelC;
         float[] bias = scratch.perPixelD;
-        for (int c = 0; c < channels; c++) {
+        for (int c = 0; c < l.channels(); c++) {
             double invStd = 1.0 / Math.sqrt(varCache.getDouble(c) + eps);
-            double sumDy = sum(dySums, c * pixels, pixels);
-            double sumDyXhat = sum(dyDevSums, c * pixels, pixels) * invStd;
+            double sumDy = l.channelSum(dySums, c);
+            double sumDyXhat = l.channelSum(dyDevSums, c) * invStd;
             dBetaView.putScalar(c, sumDy);
             dGammaView.putScalar(c, sumDyXhat);
             double kc = gamma.getDouble(c) * invStd;
-            Arrays.fill(k, c * pixels, (c + 1) * pixels, (float) kc);
-            Arrays.fill(a, c * pixels, (c + 1) * pixels, (float) (-kc * invStd * sumDyXhat / count));
-            Arrays.fill(bias, c * pixels, (c + 1) * pixels, (float) (-kc * sumDy / count));
+            l.spread(k, c, (float) kc);
+            l.spread(a, c, (float) (-kc * invStd * sumDyXhat / l.count()));
+            l.spread(bias, c, (float) (-kc * sumDy / l.count()));
         }
-        for (int b = 0; b < n; b++) {
+        int image = l.image();
+        for (int b = 0; b < l.n(); b++) {
             int base = b * image;
             for (int j = 0; j < image; j++) {
                 dx[base + j] = dy[base + j] * k[j] + (x[base + j] - pixelMean[j]) * a[j] + bias[j];
             }
         }
-        floats(gradAtInput).put(dx, 0, length);
+        floats(gradAtInput).put(dx, 0, l.length());
         Gradient gradient = new DefaultGradient();
         gradient.setGradientFor(BatchNormalizationParamInitializer.GAMMA, dGammaView);
         gradient.setGradientFor(BatchNormalizationParamInitializer.BETA, dBetaView);
@@ -191,7 +182,9 @@ final class NchwBatchNormHelper implements BatchNormalizationHelper {
     // only; the channel totals over pixels are summed in double.
 
     /** {@code sums[k] = sum over images b of v[b * image + k]}. */
-    private static void addImages(float[] v, int n, int image, float[] sums) {
+    private static void addImages(float[] v, Layout l, float[] sums) {
+        int n = l.n();
+        int image = l.image();
         System.arraycopy(v, 0, sums, 0, image);
         for (int b = 1; b < n; b++) {
             int base = b * image;
@@ -202,7 +195,9 @@ final class NchwBatchNormHelper implements BatchNormalizationHelper {
     }
 
     /** {@code sums[k] = sum over images b of (v[b * image + k] - mean[k])^2}. */
-    private static void addSquaredDeviations(float[] v, float[] mean, int n, int image, float[] sums) {
+    private static void addSquaredDeviations(float[] v, float[] mean, Layout l, float[] sums) {
+        int n = l.n();
+        int image = l.image();
         Arrays.fill(sums, 0, image, 0f);
         for (int b = 0; b < n; b++) {
             int base = b * image;
@@ -214,8 +209,10 @@ final class NchwBatchNormHelper implements BatchNormalizationHelper {
     }
 
     /** The sums of {@code g} and of {@code g * (v - mean)} over images, per (channel, pixel). */
-    private static void addImagesAndProducts(float[] g, float[] v, float[] mean, int n, int image,
-                                             float[] gSums, float[] productSums) {
+    private static void addImagesAndProducts(float[] g, float[] v, float[] mean, Layout l, float[] gSums,
+                                             float[] productSums) {
+        int n = l.n();
+        int image = l.image();
         Arrays.fill(gSums, 0, image, 0f);
         Arrays.fill(productSums, 0, image, 0f);
         for (int b = 0; b < n; b++) {
@@ -228,13 +225,39 @@ final class NchwBatchNormHelper implements BatchNormalizationHelper {
         }
     }
 
-    /** A channel's per-pixel sums added up in double. */
-    private static double sum(float[] v, int from, int length) {
-        double s = 0;
-        for (int i = from; i < from + length; i++) {
-            s += v[i];
+    /** The shape of a minibatch of NCHW activations, as the loops index it: image after image, channel after channel. */
+    private record Layout(int n, int channels, int pixels) {
+        static Layout of(INDArray x) {
+            return new Layout((int) x.size(0), (int) x.size(1), (int) (x.size(2) * x.size(3)));
         }
-        return s;
+
+        /** Floats per image. */
+        int image() {
+            return channels * pixels;
+        }
+
+        int length() {
+            return n * image();
+        }
+
+        /** Values per channel in the minibatch: what its sums are divided by. */
+        double count() {
+            return (double) n * pixels;
+        }
+
+        /** Channel {@code c}'s per-pixel sums added up in double. */
+        double channelSum(float[] perPixel, int c) {
+            double s = 0;
+            for (int i = c * pixels; i < (c + 1) * pixels; i++) {
+                s += perPixel[i];
+            }
+            return s;
+        }
+
+        /** Sets channel {@code c}'s pixels of a per-pixel array to one per-channel value. */
+        void spread(float[] perPixel, int c, float value) {
+            Arrays.fill(perPixel, c * pixels, (c + 1) * pixels, value);
+        }
     }
 
     /**
@@ -254,7 +277,9 @@ final class NchwBatchNormHelper implements BatchNormalizationHelper {
         float[] perPixelC = new float[0];
         float[] perPixelD = new float[0];
 
-        Scratch ensure(int length, int image) {
+        Scratch ensure(Layout l) {
+            int length = l.length();
+            int image = l.image();
             if (a.length < length) {
                 a = new float[length];
                 b = new float[length];
