@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Issue 2 benchmark: seconds to load all of CIFAR-10 into a DataFrame, filter airplane/bird and
+# Benchmark: seconds to load all of CIFAR-10 into a DataFrame, filter airplane/bird and
 # materialize the shuffled DataSet minibatches on local[2] (JVM and Spark start-up excluded).
 #   bench/data-pipeline.sh [CIFAR_PARENT_DIR]   (default: target/cifar10, prepared from ../shared if absent)
 set -euo pipefail

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Issue 7: does JavaCPP's maxbytes or maxphysicalbytes bind ND4J 1.0.0-M2.1's CPU arrays? Runs the same
+# Probe: does JavaCPP's maxbytes or maxphysicalbytes bind ND4J 1.0.0-M2.1's CPU arrays? Runs the same
 # 800 MB allocation under maxbytes=600m, then under maxphysicalbytes=700m, side by side.
 #   bench/javacpp-limits.sh
 set -euo pipefail

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Issue 4 benchmark: training throughput of the job on local[W] (parameter averaging) vs one process
+# Benchmark: training throughput of the job on local[W] (parameter averaging) vs one process
 # fitting the same images on the same cores, measured in one JVM run.
 #   bench/spark-scaling.sh [IMAGES=1920] [WORKERS=2] [BATCH=64] [AVG_FREQ=5] [CIFAR_PARENT_DIR]
 # Environment: OMP_NUM_THREADS (ND4J threads per process).

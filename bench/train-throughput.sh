@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Issue 3 benchmark: ResNet34 training and inference img/s in one JVM, batch 64 of 32x32 (random data,
+# Benchmark: ResNet34 training and inference img/s in one JVM, batch 64 of 32x32 (random data,
 # 3 warm-up + 20 timed steps, as the PyTorch reference's `bench` mode). Builds if needed.
 #   bench/train-throughput.sh [stem=IMAGENET|CIFAR] [format=NCHW|NHWC] [workspaces=ENABLED|NONE] [cache=NONE|HOST|DEVICE] [bnhelpers=true|false] [replicas=N threads=T]
 # Environment: OMP_NUM_THREADS, JAVA_OPTS (e.g. -Dsparkresnet.helpers.off=true for DL4J's built-in path).

@@ -20,7 +20,7 @@ import org.deeplearning4j.nn.graph.ComputationGraph;
 import org.nd4j.linalg.dataset.DataSet;
 
 /**
- * Issue 4's throughput check, both measured in this one JVM run on the same images and cores:
+ * The job's throughput against one process, both measured in this one JVM run on the same images and cores:
  * (a) one process fitting the minibatches in a plain loop, (b) the training job on local[W] with
  * parameter averaging (W workers), its second epoch. Prints img/s of each and their ratio.
  *
