@@ -91,7 +91,7 @@ final class EvaluateCommand implements Callable<Integer> {
         if (evaluation.limitTest > 0) {
             test = test.orderBy("source_file", "record_index").limit(evaluation.limitTest);
         }
-        List<DataSet> batches = Minibatches.inOrder(test, evaluation.evalBatchSize, Normalization.HALF).collect();
+        List<DataSet> batches = Minibatches.inOrder(test, evaluation.batchSize, Normalization.HALF).collect();
         ComputationGraph net = SavedModel.load(SavedModel.bytes(fs, zip), zip);
         Instant start = Instant.now();
         // --tta's default here is the recipe the model was trained and scored with, not train's default.

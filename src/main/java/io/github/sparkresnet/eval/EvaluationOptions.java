@@ -19,7 +19,7 @@ public final class EvaluationOptions implements Serializable {
 
     @Option(names = "--eval-batch-size", defaultValue = "250", paramLabel = "N",
             description = "Minibatch of the evaluation. Default: ${DEFAULT-VALUE}.")
-    public int evalBatchSize;
+    public int batchSize;
 
     @Option(names = "--tta", defaultValue = "flip", paramLabel = "KIND", converter = TtaByName.class,
             description = "Test-time augmentation: none, or flip (average the outputs for each test image and its "
@@ -32,8 +32,8 @@ public final class EvaluationOptions implements Serializable {
         if (limitTest < 0) {
             throw new BadInputException("--limit-test " + limitTest + ": expected 0 or more");
         }
-        if (evalBatchSize < 1) {
-            throw new BadInputException("--eval-batch-size " + evalBatchSize + ": expected a whole number of at least 1");
+        if (batchSize < 1) {
+            throw new BadInputException("--eval-batch-size " + batchSize + ": expected a whole number of at least 1");
         }
     }
 

@@ -143,7 +143,8 @@ public final class TrainingJob {
         if (progress.finished(config.epochs)) {
             return net;
         }
-        List<DataSet> testBatches = Minibatches.inOrder(plan.test(), config.evaluation.evalBatchSize, Normalization.HALF).collect();
+        List<DataSet> testBatches = Minibatches.inOrder(plan.test(), config.evaluation.batchSize, Normalization.HALF)
+                .collect();
         EpochCounters counters = new EpochCounters(jsc);
         LOG.info("run {}: {} train / {} test images of {}, {} workers x batch {} x averaging every {} = {} images "
                         + "per round, {} rounds per epoch, {} averaging, epochs {}..{}", config.runId, plan.trainImages(),
