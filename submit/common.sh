@@ -19,6 +19,7 @@ JOB_JAR="${JOB_JAR:-}"
 DATA="${DATA:-}"
 OUTPUT="${OUTPUT:-}"
 SECRET_FILE="${SPARK_SECRET_FILE:-}"
+DRIVER_HOST="${SPARK_DRIVER_HOST:-}"
 PRINT_ONLY=false
 EXTRA_CONF=()
 JOB_ARGS=()
@@ -38,6 +39,8 @@ Common options (environment variable in brackets):
   --driver-memory SIZE     driver JVM heap [DRIVER_MEMORY, default 6g]
   --driver-offheap SIZE    ND4J off-heap limit of the driver [DRIVER_OFFHEAP, default 4g]
   --jar PATH|URL           the job jar [JOB_JAR, default target/spark-resnet-*-job.jar]
+  --driver-host ADDR       client mode: the address of this host the executors connect back to
+                           (spark.driver.host), on a host with several addresses [SPARK_DRIVER_HOST]
   --conf KEY=VALUE         extra Spark setting, repeatable (wins over conf/spark-defaults.conf)
   --secret-file FILE       a cluster that requires authentication (standalone with spark.authenticate):
                            sets spark.authenticate=true with the shared secret in FILE's first line. It
@@ -77,6 +80,7 @@ parse_common() {
       --driver-memory) need_value "$@"; DRIVER_MEMORY="$2"; shift 2 ;;
       --driver-offheap) need_value "$@"; DRIVER_OFFHEAP="$2"; shift 2 ;;
       --jar) need_value "$@"; JOB_JAR="$2"; shift 2 ;;
+      --driver-host) need_value "$@"; DRIVER_HOST="$2"; shift 2 ;;
       --conf) need_value "$@"; [[ "$2" == *=* ]] || die "--conf expects KEY=VALUE, got '$2'"
               EXTRA_CONF+=("$2"); shift 2 ;;
       --secret-file) need_value "$@"; SECRET_FILE="$2"; shift 2 ;;
@@ -94,6 +98,8 @@ parse_common() {
   done
   case "$DEPLOY_MODE" in client|cluster|"") ;; *) die "--deploy-mode expects client or cluster, got '$DEPLOY_MODE'" ;; esac
   [ -z "$SECRET_FILE" ] || check_secret_file
+  [ -z "$DRIVER_HOST" ] || [ "$DEPLOY_MODE" != cluster ] \
+    || die "--driver-host is for client mode (the driver on this host); in cluster mode the cluster places the driver"
   if [ -z "$JOB_JAR" ]; then
     JOB_JAR="$(ls "$root"/target/spark-resnet-*-job.jar 2>/dev/null | head -1 || true)"
     [ -n "$JOB_JAR" ] || die "no job jar: build it with 'mvn -DskipTests package' or pass --jar"
@@ -167,6 +173,7 @@ base_submit() {
   java_opts="$(grep -v '^\s*#' "$root/conf/java-options" | grep -v '^\s*$' | tr '\n' ' ')"
   SUBMIT=(--class io.github.sparkresnet.cli.Main --master "$MASTER" --name "spark-resnet")
   [ -z "$DEPLOY_MODE" ] || SUBMIT+=(--deploy-mode "$DEPLOY_MODE")
+  [ -z "$DRIVER_HOST" ] || SUBMIT+=(--conf "spark.driver.host=$DRIVER_HOST")
   while read -r key value; do
     case "$key" in
       # computed below from the options

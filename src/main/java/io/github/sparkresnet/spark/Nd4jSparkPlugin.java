@@ -30,17 +30,29 @@ public final class Nd4jSparkPlugin implements SparkPlugin {
         return new ExecutorPlugin() {
             @Override
             public void init(PluginContext ctx, Map<String, String> extraConf) {
-                Nd4jSetup.configure("executor " + ctx.executorID() + " on " + hostname());
+                Nd4jSetup.configure("executor " + ctx.executorID() + " on " + address());
             }
         };
     }
 
-    /** This machine's name. (Not ctx.hostname(): an executor's RPC environment has no address, so it throws.) */
-    private static String hostname() {
+    /**
+     * The address the executor serves its blocks on (what the driver and other executors connect to),
+     * then this machine's name when it differs: on a host with several addresses the name alone does
+     * not say which network the executor is on. (Not ctx.hostname(): an executor's RPC environment
+     * has no address, so it throws.)
+     */
+    private static String address() {
+        String name;
         try {
-            return java.net.InetAddress.getLocalHost().getHostName();
+            name = java.net.InetAddress.getLocalHost().getHostName();
         } catch (java.io.IOException e) {
-            return "unknown host";
+            name = "unknown host";
+        }
+        try {
+            String served = org.apache.spark.SparkEnv.get().blockManager().blockManagerId().host();
+            return served.equals(name) ? name : served + " (" + name + ")";
+        } catch (RuntimeException notYetKnown) {
+            return name;
         }
     }
 }

@@ -30,21 +30,25 @@ public final class SparkSessions {
         }
         conf.setIfMissing("spark.app.name", appName);
         applyRequired(conf);
+        ExecutorRegistration.watch(conf);
+        ExecutorRegistration.Watch.forget();
         SparkSession spark;
         try {
             spark = SparkSession.builder().config(conf).getOrCreate();
         } catch (RuntimeException e) {
             throw refusedByTheCluster(conf, e);
         }
+        ExecutorRegistration.awaitFirst(spark.sparkContext());
         LOG.info("Spark {} master={} defaultParallelism={}; {}", spark.version(), spark.sparkContext().master(),
                 spark.sparkContext().defaultParallelism(), security(spark.sparkContext().getConf()));
         return spark;
     }
 
     /**
-     * A cluster that turned the application away, as one line that says what to check: Spark itself
-     * only logs connection errors and "All masters are unresponsive" (a master that is down and one
-     * that refused the secret look the same from here). Other failures pass through unchanged.
+     * A cluster that turned the application away, or ended it before any executor came, as one line
+     * that says what to check: Spark itself only logs connection errors and "All masters are
+     * unresponsive" (a master that is down and one that refused the secret look the same from here).
+     * Other failures pass through unchanged.
      */
     static RuntimeException refusedByTheCluster(SparkConf conf, RuntimeException e) {
         String master = conf.get("spark.master", "");
@@ -52,6 +56,9 @@ public final class SparkSessions {
         if (message.contains("A secret key must be specified")) {
             return new BadInputException("spark.authenticate=true needs the cluster's shared secret in "
                     + "spark.authenticate.secret (submit/standalone.sh --secret-file FILE); none was given", e);
+        }
+        if (message.contains("stopped while waiting for backend") && ExecutorRegistration.Watch.accepted() != null) {
+            return new BadInputException(ExecutorRegistration.ended(conf, ExecutorRegistration.Watch.accepted()), e);
         }
         if (master.startsWith("spark://") && message.contains("stopped while waiting for backend")) {
             return new BadInputException("the Spark master " + master + " did not accept this application (no "

@@ -28,9 +28,11 @@ class SubmitScriptsIT {
     @Test
     void standaloneCommand() throws Exception {
         ScriptRun r = ScriptRun.run(NO_ENV, 1, "submit/standalone.sh", "--master", "spark://h:7077",
-                "--executors", "3", "--executor-cores", "4", "--print", "--data", "/d", "--epochs", "2");
+                "--executors", "3", "--executor-cores", "4", "--driver-host", "10.0.0.9", "--print", "--data", "/d",
+                "--epochs", "2");
         assertEquals(0, r.exitCode(), r.output());
         String cmd = r.output();
+        assertTrue(cmd.contains("--conf spark.driver.host=10.0.0.9"), cmd);
         assertTrue(cmd.contains("org.apache.spark.deploy.SparkSubmit --class io.github.sparkresnet.cli.Main --master spark://h:7077"), cmd);
         assertTrue(cmd.contains("--total-executor-cores 12"), cmd);
         assertTrue(cmd.contains("--executor-cores 4"), cmd);
@@ -108,5 +110,8 @@ class SubmitScriptsIT {
         ScriptRun badSize = ScriptRun.run(NO_ENV, 1, "submit/yarn.sh", "--executor-memory", "lots", "--print");
         assertTrue(badSize.output().contains("--executor-memory expects a size like 4g or 512m, got 'lots'"), badSize.output());
         assertFalse(badSize.output().contains("spark-submit"), badSize.output());
+        ScriptRun hostInCluster = ScriptRun.run(NO_ENV, 1, "submit/yarn.sh", "--driver-host", "10.0.0.9", "--print");
+        assertEquals(2, hostInCluster.exitCode());
+        assertTrue(hostInCluster.output().contains("--driver-host is for client mode"), hostInCluster.output());
     }
 }
