@@ -53,6 +53,14 @@ public final class NetworkState {
         return length;
     }
 
+    /**
+     * Floats of the parameters (batch norm's statistics included), which come first: the updater state
+     * is elements {@code [parameterCount(), length())}.
+     */
+    public long parameterCount() {
+        return params.length();
+    }
+
     /** Start of slice {@code i} of {@code count} nearly equal slices of {@code length} elements; {@code i = count} gives the end. */
     public static long sliceStart(long length, int count, int i) {
         return length * i / count;

@@ -6,8 +6,11 @@ import io.github.sparkresnet.spark.ByteBlocks;
 
 import java.util.ArrayList;
 import java.util.Comparator;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
+import java.util.TreeSet;
 import java.util.UUID;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.function.Supplier;
@@ -39,6 +42,13 @@ import org.slf4j.LoggerFactory;
  * only when asked for {@link #network()} (after every epoch: evaluation and checkpoint), and writes
  * it only to start the workers ({@link #rewind()}, and the first round).
  *
+ * <p>With {@code --averaged parameters} the rounds average the parameters only (a third of the
+ * traffic): each worker keeps its own Adam moments in its replica, publishes them as blocks of its
+ * own, and its next round's task is asked to run on the same executor, where it finds them in place
+ * ({@link PlacedRounds}; a task that runs elsewhere reads them from there). After an epoch's last
+ * round the moments are averaged too ({@link #network()}), so every epoch ends, and is checkpointed,
+ * with the one complete state a resume starts from, and the next round starts every worker from it.
+ *
  * <p>Failures: Spark re-runs failed tasks; every task overwrites its replica's whole state, so a
  * re-run computes what the first attempt would have. When an executor holding slices the round
  * needs is lost, the slices are gone: the round fails with {@link RoundLostException} (at once, the
@@ -51,6 +61,7 @@ final class AllReduceAveraging implements Averaging {
     private final ComputationGraph driverNet;
     private final int workers;
     private final int frequency;
+    private final boolean parametersOnly;
     private final MinibatchRecorder recorder;
     private final RoundBlocks blocks;
     private final Broadcast<String> configuration;
@@ -63,6 +74,14 @@ final class AllReduceAveraging implements Averaging {
     private long job;
     /** The averaged state as slices on the executors; null until the workers are started from the driver. */
     private List<ByteBlocks.Ref> state;
+    /**
+     * With parameters only: the averaged moments as slices, which the next round's workers start from
+     * (after the start and after every synchronisation); null while each worker has its own.
+     */
+    private List<ByteBlocks.Ref> moments;
+    /** With parameters only: each worker's own moments as the slices its last fit published, and that fit's job. */
+    private final Map<Integer, List<ByteBlocks.Ref>> ownMoments = new HashMap<>();
+    private final Map<Integer, Long> ownMomentsJob = new HashMap<>();
     /** True when the driver's network holds the averaged state. */
     private boolean driverCurrent = true;
     private int iterations;
@@ -71,10 +90,16 @@ final class AllReduceAveraging implements Averaging {
     private final RoundCosts costs = new RoundCosts();
 
     AllReduceAveraging(JavaSparkContext jsc, ComputationGraph net, int workers, int frequency, MinibatchRecorder recorder) {
+        this(jsc, net, workers, frequency, Averaged.STATE, recorder);
+    }
+
+    AllReduceAveraging(JavaSparkContext jsc, ComputationGraph net, int workers, int frequency, Averaged averaged,
+                       MinibatchRecorder recorder) {
         this.jsc = jsc;
         this.driverNet = net;
         this.workers = workers;
         this.frequency = frequency;
+        this.parametersOnly = averaged == Averaged.PARAMETERS;
         this.recorder = recorder;
         String run = UUID.randomUUID().toString().replace("-", "").substring(0, 12);
         this.blocks = new RoundBlocks(run);
@@ -99,12 +124,22 @@ final class AllReduceAveraging implements Averaging {
     @Override
     public void fitRound(JavaRDD<DataSet> round, double rate) {
         if (state == null) {
-            state = startWorkers();
+            startWorkers();
+        }
+        if (parametersOnly && moments == null && ownMoments.size() < workers) {
+            synchroniseMoments(); // a worker without moments of its own starts from the mean
         }
         long fitJob = job++;
-        ReplicaRound fit = new ReplicaRound(blocks, fitJob, workers, configuration, state, rate, recorder);
+        ReplicaRound.Inputs inputs = parametersOnly
+                ? new ReplicaRound.Inputs(state, true, moments, Map.copyOf(ownMoments), Map.copyOf(ownMomentsJob))
+                : ReplicaRound.Inputs.wholeState(state);
+        ReplicaRound fit = new ReplicaRound(blocks, fitJob, workers, configuration, inputs, rate, recorder);
+        JavaRDD<DataSet> placed = parametersOnly && moments == null && !jsc.sc().isLocal()
+                ? PlacedRounds.on(round, IntStream.range(0, workers).mapToObj(w -> ownMoments.get(w).get(0))
+                        .collect(Collectors.toList()))
+                : round;
         long t0 = System.nanoTime();
-        List<ReplicaRound.Report> reports = run("fit", state, () -> round.mapPartitionsWithIndex(fit, true).collect());
+        List<ReplicaRound.Report> reports = run("fit", inputs.all(), () -> placed.mapPartitionsWithIndex(fit, true).collect());
         costs.fitJob(System.nanoTime() - t0, reports);
         // The driver's counters as dl4j-spark keeps them (saved in checkpoints; the workers start each
         // round at 0): every round counts as an epoch, and adds the averaging frequency to the
@@ -122,16 +157,33 @@ final class AllReduceAveraging implements Averaging {
                 trained.stream().mapToInt(ReplicaRound.Report::worker).toArray());
         costs.averageJob(System.nanoTime() - t1);
         driverCurrent = false;
+        if (parametersOnly) {
+            // the moments of the workers that trained; a worker that did not (an epoch's last, partial
+            // round) has none any more: its older blocks go, and it starts from the mean next time
+            moments = null;
+            ownMoments.clear();
+            ownMomentsJob.clear();
+            for (ReplicaRound.Report r : trained) {
+                ownMoments.put(r.worker(), r.moments());
+                ownMomentsJob.put(r.worker(), fitJob);
+            }
+        }
     }
 
-    /** The mean of the contributors' slices, slice i computed by task i; returns the means in order. */
+
+
+    /** The mean of the contributors' slices, each slice by a task of its own; returns the means in order. */
     private List<ByteBlocks.Ref> average(List<List<ByteBlocks.Ref>> contributions, int[] contributors) {
+        return average(IntStream.range(0, contributions.get(0).size())
+                .mapToObj(i -> new SliceAverage.Input(i, contributions.stream().map(c -> c.get(i))
+                        .collect(Collectors.toList()), contributors, i % workers))
+                .collect(Collectors.toList()));
+    }
+
+    /** The mean of each input's parts, in one job (the workers' tasks); returns the means in slice order. */
+    private List<ByteBlocks.Ref> average(List<SliceAverage.Input> inputs) {
         long meanJob = job++;
-        List<SliceAverage.Input> inputs = IntStream.range(0, workers)
-                .mapToObj(i -> new SliceAverage.Input(i, contributions.stream().map(c -> c.get(i)).collect(Collectors.toList()),
-                        contributors))
-                .collect(Collectors.toList());
-        List<ByteBlocks.Ref> read = contributions.stream().flatMap(List::stream).collect(Collectors.toList());
+        List<ByteBlocks.Ref> read = inputs.stream().flatMap(in -> in.parts().stream()).collect(Collectors.toList());
         List<SliceAverage.Report> means = run("average", read,
                 () -> jsc.parallelize(inputs, workers).map(new SliceAverage(blocks, meanJob, recorder.memory())).collect());
         costs.averageTasks(means);
@@ -142,16 +194,54 @@ final class AllReduceAveraging implements Averaging {
     }
 
     /**
+     * With parameters only: the workers' own moments averaged (those of the workers that trained in
+     * the last round), in one job with a copy of the averaged parameters, so that both are the output
+     * of the job the next one reads (see {@link RoundBlocks}). The workers then start from them.
+     */
+    private void synchroniseMoments() {
+        List<Integer> holders = new ArrayList<>(new TreeSet<>(ownMoments.keySet()));
+        if (holders.isEmpty()) {
+            throw new IllegalStateException("no worker holds moments of its own to average");
+        }
+        int[] contributors = holders.stream().mapToInt(Integer::intValue).toArray();
+        List<SliceAverage.Input> inputs = new ArrayList<>();
+        for (int i = 0; i < workers; i++) {
+            inputs.add(new SliceAverage.Input(i, List.of(state.get(i)), new int[] {-1}, i));
+        }
+        for (int i = 0; i < workers; i++) {
+            int slice = i;
+            inputs.add(new SliceAverage.Input(workers + i, holders.stream().map(w -> ownMoments.get(w).get(slice))
+                    .collect(Collectors.toList()), contributors, i));
+        }
+        List<ByteBlocks.Ref> means = average(inputs);
+        state = List.copyOf(means.subList(0, workers));
+        moments = List.copyOf(means.subList(workers, 2 * workers));
+        ownMoments.clear();
+        ownMomentsJob.clear();
+    }
+
+    /**
      * Starts the workers from the driver's network: its state is published as slices in the driver's
      * block manager, and one averaging job over that single contributor copies them to the executors
-     * (each reads P/W bytes from the driver, which sends P in all, not P per worker).
+     * (each reads P/W bytes from the driver, which sends P in all, not P per worker). With parameters
+     * only, the parameters and the moments each so.
      */
-    private List<ByteBlocks.Ref> startWorkers() {
+    private void startWorkers() {
         long publishJob = job++;
-        List<ByteBlocks.Ref> driverSlices = ReplicaRound.publish(new NetworkState(driverNet), workers,
-                i -> blocks.driverSlice(publishJob, i));
+        NetworkState vector = new NetworkState(driverNet);
+        long averaged = parametersOnly ? vector.parameterCount() : vector.length();
         try {
-            return costs.excluded(() -> average(List.of(driverSlices), new int[] {-1}));
+            List<ByteBlocks.Ref> driverSlices = new ArrayList<>(ReplicaRound.publish(vector, 0, averaged, workers,
+                    i -> blocks.driverSlice(publishJob, i)));
+            if (parametersOnly) {
+                driverSlices.addAll(ReplicaRound.publish(vector, averaged, vector.length(), workers,
+                        i -> blocks.driverSlice(publishJob, workers + i)));
+            }
+            List<ByteBlocks.Ref> means = costs.excluded(() -> average(List.of(driverSlices), new int[] {-1}));
+            state = List.copyOf(means.subList(0, workers));
+            moments = parametersOnly ? List.copyOf(means.subList(workers, 2 * workers)) : null;
+            ownMoments.clear();
+            ownMomentsJob.clear();
         } finally {
             ByteBlocks.removeLocal(name -> blocks.jobOf(name) == publishJob);
         }
@@ -160,9 +250,17 @@ final class AllReduceAveraging implements Averaging {
     @Override
     public ComputationGraph network() {
         if (!driverCurrent) {
+            if (parametersOnly && moments == null) {
+                synchroniseMoments();
+            }
             requireAlive(state);
             try {
-                ReplicaRound.load(new NetworkState(driverNet), state, -1);
+                NetworkState vector = new NetworkState(driverNet);
+                ReplicaRound.load(vector, 0, state, i -> false);
+                if (parametersOnly) {
+                    requireAlive(moments);
+                    ReplicaRound.load(vector, vector.parameterCount(), moments, i -> false);
+                }
             } catch (ByteBlocks.MissingBlockException e) {
                 throw new RoundLostException("gathering the averaged state failed: " + e.getMessage(), e);
             }
@@ -177,6 +275,9 @@ final class AllReduceAveraging implements Averaging {
     @Override
     public void rewind() {
         state = null;
+        moments = null;
+        ownMoments.clear();
+        ownMomentsJob.clear();
         driverCurrent = true;
         iterations = driverNet.getConfiguration().getIterationCount();
         epochs = driverNet.getConfiguration().getEpochCount();

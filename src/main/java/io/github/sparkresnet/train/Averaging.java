@@ -17,6 +17,14 @@ public interface Averaging extends AutoCloseable {
     /** {@code --averaging}: where the workers' states are averaged. */
     enum Kind { ALLREDUCE, DRIVER }
 
+    /**
+     * {@code --averaged}: what a round averages. STATE: parameters (batch-norm statistics included)
+     * and Adam's two moments, as dl4j-spark does. PARAMETERS: the parameters only, each worker keeping
+     * its own moments between the epoch's rounds (a third of the traffic); the moments are averaged
+     * once, at the end of each epoch.
+     */
+    enum Averaged { STATE, PARAMETERS }
+
     /** Fits one round ({@code round} has one partition per worker) at {@code learningRate}. */
     void fitRound(JavaRDD<DataSet> round, double learningRate);
 

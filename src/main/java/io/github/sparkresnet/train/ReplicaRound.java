@@ -12,7 +12,9 @@ import java.io.Serializable;
 import java.util.ArrayList;
 import java.util.Iterator;
 import java.util.List;
+import java.util.Map;
 import java.util.function.IntFunction;
+import java.util.function.IntPredicate;
 import org.apache.spark.api.java.function.Function2;
 import org.apache.spark.broadcast.Broadcast;
 import org.deeplearning4j.nn.graph.ComputationGraph;
@@ -24,29 +26,63 @@ import org.nd4j.linalg.dataset.DataSet;
  * round's reducers published), fit the minibatches, and publish the new state cut into one slice per
  * reducer. A worker without minibatches publishes nothing and is left out of the mean, as dl4j-spark
  * does.
+ *
+ * <p>When only parameters are averaged ({@link Averaging.Averaged#PARAMETERS}) the averaged slices
+ * cover the parameters, and the worker's Adam moments are its own: those it published after its
+ * previous fit (still in its replica when the task runs where that fit ran, else read from its
+ * blocks), or the averaged moments after the driver has synchronised them ({@link Inputs#moments}).
+ * It publishes them as slices of their own, for its next fit or that synchronisation.
  */
 final class ReplicaRound implements Function2<Integer, Iterator<DataSet>, Iterator<ReplicaRound.Report>> {
     private final RoundBlocks blocks;
     private final long job;
     private final int slices;
     private final Broadcast<String> configuration;
-    private final List<ByteBlocks.Ref> state;
+    private final Inputs inputs;
     private final double learningRate;
     private final MinibatchRecorder recorder;
 
-    /** What a worker did: its images, and its published slices (none when it had no minibatches). */
+    /**
+     * The state a round starts from: the averaged slices ({@code state}: the whole state, or the
+     * parameters when {@code parametersOnly}); with parameters only, the averaged moments
+     * ({@code moments}, null while each worker has its own) and each worker's own moment slices with
+     * the job that published them ({@code own}, {@code ownJob}).
+     */
     @DefaultSerializer(JavaSerializer.class) // Kryo 4 cannot construct records
-    record Report(int worker, long images, List<ByteBlocks.Ref> slices, SliceTraffic traffic, long loadNanos,
-                  long fitNanos, long publishNanos) implements Serializable {
+    record Inputs(List<ByteBlocks.Ref> state, boolean parametersOnly, List<ByteBlocks.Ref> moments,
+                  Map<Integer, List<ByteBlocks.Ref>> own, Map<Integer, Long> ownJob) implements Serializable {
+        static Inputs wholeState(List<ByteBlocks.Ref> state) {
+            return new Inputs(state, false, null, Map.of(), Map.of());
+        }
+
+        /** Every block the round reads. */
+        List<ByteBlocks.Ref> all() {
+            List<ByteBlocks.Ref> refs = new ArrayList<>(state);
+            if (moments != null) {
+                refs.addAll(moments);
+            } else {
+                own.values().forEach(refs::addAll);
+            }
+            return refs;
+        }
     }
 
-    ReplicaRound(RoundBlocks blocks, long job, int slices, Broadcast<String> configuration,
-                 List<ByteBlocks.Ref> state, double learningRate, MinibatchRecorder recorder) {
+    /**
+     * What a worker did: its images, and its published slices (none when it had no minibatches); with
+     * parameters only, its own moments' slices too.
+     */
+    @DefaultSerializer(JavaSerializer.class) // Kryo 4 cannot construct records
+    record Report(int worker, long images, List<ByteBlocks.Ref> slices, List<ByteBlocks.Ref> moments,
+                  SliceTraffic traffic, long loadNanos, long fitNanos, long publishNanos) implements Serializable {
+    }
+
+    ReplicaRound(RoundBlocks blocks, long job, int slices, Broadcast<String> configuration, Inputs inputs,
+                 double learningRate, MinibatchRecorder recorder) {
         this.blocks = blocks;
         this.job = job;
         this.slices = slices;
         this.configuration = configuration;
-        this.state = state;
+        this.inputs = inputs;
         this.learningRate = learningRate;
         this.recorder = recorder;
     }
@@ -57,11 +93,20 @@ final class ReplicaRound implements Function2<Integer, Iterator<DataSet>, Iterat
         Nd4jSetup.useTaskCpus();
         blocks.sweepBefore(job);
         if (!minibatches.hasNext()) {
-            return List.of(new Report(worker, 0, List.of(), SliceTraffic.NONE, 0, 0, 0)).iterator();
+            return List.of(new Report(worker, 0, List.of(), List.of(), SliceTraffic.NONE, 0, 0, 0)).iterator();
         }
-        ComputationGraph replica = Replicas.acquire(blocks.run(), job, () -> ResNet34.fromJson(configuration.value()));
+        boolean ownMoments = inputs.parametersOnly() && inputs.moments() == null;
+        Replicas.Taken taken = Replicas.acquire(blocks.run(), job, inputs.parametersOnly() ? worker : -1,
+                inputs.ownJob().getOrDefault(worker, -1L), () -> ResNet34.fromJson(configuration.value()));
+        ComputationGraph replica = taken.net();
         NetworkState vector = new NetworkState(replica);
-        SliceTraffic traffic = load(vector, state, worker);
+        long averaged = inputs.parametersOnly() ? vector.parameterCount() : vector.length();
+        SliceTraffic traffic = load(vector, 0, inputs.state(), i -> i == worker);
+        if (inputs.moments() != null) {
+            traffic = traffic.plus(load(vector, averaged, inputs.moments(), i -> i == worker));
+        } else if (ownMoments && !taken.current()) {
+            traffic = traffic.plus(load(vector, averaged, inputs.own().get(worker), i -> true));
+        }
         // dl4j-spark's workers start every round with DL4J's iteration and epoch counters at 0
         // (ComputationGraphConfiguration.clone() does not copy them), so Adam's bias correction
         // starts over each round; the replicas do the same, to compute what it computes.
@@ -74,45 +119,51 @@ final class ReplicaRound implements Function2<Integer, Iterator<DataSet>, Iterat
             images += minibatch.numExamples();
         }
         long t2 = System.nanoTime();
-        List<ByteBlocks.Ref> published = publish(vector, slices, i -> blocks.workerSlice(job, worker, i));
+        List<ByteBlocks.Ref> published = publish(vector, 0, averaged, slices, i -> blocks.workerSlice(job, worker, i));
+        List<ByteBlocks.Ref> moments = inputs.parametersOnly()
+                ? publish(vector, averaged, vector.length(), slices, i -> blocks.workerMoments(job, worker, i))
+                : List.of();
         // Only a replica whose task got this far goes back: one interrupted inside DL4J is dropped.
-        Replicas.release(blocks.run(), replica, job);
+        Replicas.release(blocks.run(), replica, job, inputs.parametersOnly() ? worker : -1);
         recorder.memory().recordPeak(ProcessMemory.now());
-        return List.of(new Report(worker, images, published, traffic, t1 - t0, t2 - t1, System.nanoTime() - t2)).iterator();
+        return List.of(new Report(worker, images, published, moments, traffic, t1 - t0, t2 - t1,
+                System.nanoTime() - t2)).iterator();
     }
 
     /**
-     * Overwrites the whole state of {@code vector} with the slices {@code state} (slice i read by
-     * worker i counts as its own). Returns what was read.
+     * Overwrites the elements of {@code vector} from {@code from} on with the slices {@code state}, in
+     * order (slice {@code i} counting as the reading worker's own when {@code own} says so). Returns
+     * what was read.
      */
-    static SliceTraffic load(NetworkState vector, List<ByteBlocks.Ref> state, int worker) {
+    static SliceTraffic load(NetworkState vector, long from, List<ByteBlocks.Ref> state, IntPredicate own) {
         SliceTraffic traffic = SliceTraffic.NONE;
-        long expected = vector.length() * NetworkState.FLOAT_BYTES;
-        long total = state.stream().mapToLong(ByteBlocks.Ref::bytes).sum();
-        if (total != expected) {
-            throw new IllegalStateException("the averaged state has " + total + " bytes, this network's "
-                    + expected + ": replicas of different networks");
+        long end = from + state.stream().mapToLong(ByteBlocks.Ref::bytes).sum() / NetworkState.FLOAT_BYTES;
+        if (end != vector.length() && !(from == 0 && end == vector.parameterCount())) {
+            throw new IllegalStateException("the averaged state is elements [" + from + ", " + end + "), this network's "
+                    + vector.length() + " (" + vector.parameterCount() + " parameters): replicas of different networks");
         }
+        long at = from;
         for (int i = 0; i < state.size(); i++) {
             try (ByteBlocks.Read slice = ByteBlocks.read(state.get(i))) {
-                vector.copyIn(NetworkState.sliceStart(vector.length(), state.size(), i), slice.chunks());
-                traffic = traffic.plus(SliceTraffic.of(slice, i == worker));
+                vector.copyIn(at, slice.chunks());
+                at += slice.size() / NetworkState.FLOAT_BYTES;
+                traffic = traffic.plus(SliceTraffic.of(slice, own.test(i)));
             }
         }
         return traffic;
     }
 
     /**
-     * Publishes the state of {@code vector} as {@code slices} blocks named by {@code name}, in this
-     * JVM: views of the network's memory, not copies, so the network must not change until the blocks
-     * are removed (the next round's task sweeps them before it loads new state).
+     * Publishes elements [from, to) of {@code vector} as {@code slices} blocks named by {@code name}, in
+     * this JVM: views of the network's memory, not copies, so the network must not change until the
+     * blocks are removed (the next round's task sweeps them before it loads new state).
      */
-    static List<ByteBlocks.Ref> publish(NetworkState vector, int slices, IntFunction<String> name) {
+    static List<ByteBlocks.Ref> publish(NetworkState vector, long from, long to, int slices, IntFunction<String> name) {
         List<ByteBlocks.Ref> refs = new ArrayList<>(slices);
         for (int i = 0; i < slices; i++) {
-            long from = NetworkState.sliceStart(vector.length(), slices, i);
-            long to = NetworkState.sliceStart(vector.length(), slices, i + 1);
-            refs.add(ByteBlocks.putView(name.apply(i), vector.views(from, to), vector));
+            long start = from + NetworkState.sliceStart(to - from, slices, i);
+            long end = from + NetworkState.sliceStart(to - from, slices, i + 1);
+            refs.add(ByteBlocks.putView(name.apply(i), vector.views(start, end), vector));
         }
         return refs;
     }

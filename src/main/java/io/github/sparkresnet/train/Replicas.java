@@ -20,12 +20,22 @@ import org.deeplearning4j.nn.graph.ComputationGraph;
  * see {@link RoundBlocks}). So a JVM holds as many replicas as it runs workers' tasks in one round:
  * its task slots, or more when a round has more workers than the cluster has slots.
  *
+ * <p>When only parameters are averaged ({@code --averaged parameters}), a replica also holds its
+ * worker's own Adam moments, published as that worker's blocks: it serves the same worker again in
+ * place (no moments to load) from job {@code n + 2}, and other workers only from job {@code n + 4},
+ * once its worker's next fit has read those blocks wherever it ran.
+ *
  * <p>A JVM keeps the replicas of one run at a time: the first task of another run frees the idle ones
  * (two runs sharing executors stay correct, each just rebuilds more often), and a run frees its own
  * when it ends.
  */
 final class Replicas {
-    private record Idle(ComputationGraph net, long reusableFromJob) {
+    /** An idle replica; {@code worker} and {@code job}: whose moments it holds, from which job (-1: none). */
+    private record Idle(ComputationGraph net, long reusableFromJob, int worker, long job) {
+    }
+
+    /** A replica taken for a task; {@code current}: it holds the task's worker's moments as of the job asked for. */
+    record Taken(ComputationGraph net, boolean current) {
     }
 
     private static final Map<String, List<Idle>> IDLE = new HashMap<>();
@@ -38,23 +48,49 @@ final class Replicas {
      * hand it back with {@link #release}.
      */
     static ComputationGraph acquire(String run, long job, Supplier<ComputationGraph> build) {
+        return acquire(run, job, -1, -1, build).net();
+    }
+
+    /**
+     * For worker {@code worker} ({@code -1}: any), whose own moments are those it published in job
+     * {@code momentsJob}: its own replica if it is idle here ({@link Taken#current()} when it holds
+     * those moments), else any replica job {@code job} may change, else a new one.
+     */
+    static Taken acquire(String run, long job, int worker, long momentsJob, Supplier<ComputationGraph> build) {
         synchronized (IDLE) {
             IDLE.keySet().removeIf(other -> !other.equals(run));
-            for (Iterator<Idle> it = IDLE.computeIfAbsent(run, r -> new ArrayList<>()).iterator(); it.hasNext(); ) {
-                Idle idle = it.next();
-                if (idle.reusableFromJob() <= job) {
+            List<Idle> idle = IDLE.computeIfAbsent(run, r -> new ArrayList<>());
+            for (Iterator<Idle> it = idle.iterator(); worker >= 0 && it.hasNext(); ) {
+                Idle own = it.next();
+                if (own.worker() == worker && own.job() + 2 <= job) {
                     it.remove();
-                    return idle.net();
+                    return new Taken(own.net(), own.job() == momentsJob);
+                }
+            }
+            for (Iterator<Idle> it = idle.iterator(); it.hasNext(); ) {
+                Idle any = it.next();
+                if (any.reusableFromJob() <= job) {
+                    it.remove();
+                    return new Taken(any.net(), false);
                 }
             }
         }
-        return build.get(); // outside the lock: a build takes a second or two
+        return new Taken(build.get(), false); // outside the lock: a build takes a second or two
     }
 
     /** Hands a replica back after job {@code job}, which published its memory. */
     static void release(String run, ComputationGraph replica, long job) {
+        release(run, replica, job, -1);
+    }
+
+    /**
+     * The same, when the replica's memory also holds worker {@code worker}'s own moments, published in
+     * job {@code job} ({@code worker} -1: it holds nobody's).
+     */
+    static void release(String run, ComputationGraph replica, long job, int worker) {
         synchronized (IDLE) {
-            IDLE.computeIfAbsent(run, r -> new ArrayList<>()).add(new Idle(replica, job + 2));
+            IDLE.computeIfAbsent(run, r -> new ArrayList<>())
+                    .add(new Idle(replica, job + (worker < 0 ? 2 : 4), worker, worker < 0 ? -1 : job));
         }
     }
 

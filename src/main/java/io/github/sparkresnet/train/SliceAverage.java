@@ -14,15 +14,20 @@ import org.apache.spark.api.java.function.Function;
 /**
  * The reduce step of one all-reduce round, as a Spark task per slice: read slice {@code i} of every
  * worker that trained, average them ({@link SliceMean}) and publish the mean for the next round.
+ * (With {@code --averaged parameters}, a job may hold a slice of the parameters and one of the
+ * moments per task.)
  */
 final class SliceAverage implements Function<SliceAverage.Input, SliceAverage.Report> {
     private final RoundBlocks blocks;
     private final long job;
     private final ExecutorMemory memory;
 
-    /** Slice {@code slice} of each contributing worker (its index {@code workers[k]}, for the traffic count). */
+    /**
+     * Slice {@code slice} of each contributing worker (its index {@code workers[k]}), and the worker
+     * whose own slice it is ({@code owner}): for the traffic count.
+     */
     @DefaultSerializer(JavaSerializer.class) // Kryo 4 cannot construct records
-    record Input(int slice, List<ByteBlocks.Ref> parts, int[] workers) implements Serializable {
+    record Input(int slice, List<ByteBlocks.Ref> parts, int[] workers, int owner) implements Serializable {
     }
 
     /** The published mean of slice {@code slice}. */
@@ -48,7 +53,7 @@ final class SliceAverage implements Function<SliceAverage.Input, SliceAverage.Re
                 ByteBlocks.Read read = ByteBlocks.read(in.parts().get(k));
                 reads.add(read);
                 parts.add(read.chunks());
-                traffic = traffic.plus(SliceTraffic.of(read, in.workers()[k] == in.slice()));
+                traffic = traffic.plus(SliceTraffic.of(read, in.workers()[k] == in.owner()));
             }
             ByteBuffer mean = SliceMean.into(parts, ByteBlocks.allocate(Math.toIntExact(reads.get(0).size()))).flip();
             ByteBlocks.Ref ref = ByteBlocks.put(blocks.meanSlice(job, in.slice()), mean);

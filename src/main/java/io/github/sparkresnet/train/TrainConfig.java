@@ -64,6 +64,13 @@ public final class TrainConfig implements Serializable {
                     + "averaged on the driver). Same arithmetic. Default: ${DEFAULT-VALUE}.")
     public Averaging.Kind averaging;
 
+    @Option(names = "--averaged", defaultValue = "state", paramLabel = "WHAT",
+            description = "What a round averages: state (parameters, batch-norm statistics and Adam's two moments, "
+                    + "as dl4j-spark does) or parameters (each worker keeps its own Adam moments between the "
+                    + "rounds of an epoch, averaged once at its end: a third of the network traffic; "
+                    + "--averaging allreduce). Default: ${DEFAULT-VALUE}.")
+    public Averaging.Averaged averaged;
+
     @Option(names = "--prefetch", defaultValue = "2", paramLabel = "N",
             description = "Minibatches each worker prefetches asynchronously (--averaging driver). "
                     + "Default: ${DEFAULT-VALUE}.")
@@ -190,6 +197,10 @@ public final class TrainConfig implements Serializable {
         }
         if (!Double.isFinite(learningRate) || learningRate <= 0 || learningRate > 1) {
             throw new BadInputException("--learning-rate " + learningRate + ": expected a number in (0, 1], e.g. 0.001");
+        }
+        if (averaged == Averaging.Averaged.PARAMETERS && averaging != Averaging.Kind.ALLREDUCE) {
+            throw new BadInputException("--averaged parameters: needs --averaging allreduce; dl4j-spark's master "
+                    + "(--averaging driver) does not keep each worker's Adam moments, it restarts them every round");
         }
         if (runId == null || !runId.matches("[A-Za-z0-9._-]{1,100}")) {
             throw new BadInputException("--run-id " + runId

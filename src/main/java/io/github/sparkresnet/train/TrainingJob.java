@@ -147,10 +147,11 @@ public final class TrainingJob {
                 .collect();
         EpochCounters counters = new EpochCounters(jsc);
         LOG.info("run {}: {} train / {} test images of {}, {} workers x batch {} x averaging every {} = {} images "
-                        + "per round, {} rounds per epoch, {} averaging, epochs {}..{}", config.runId, plan.trainImages(),
-                plan.testImages(), plan.pair(), plan.workers(), config.batchSizePerWorker,
+                        + "per round, {} rounds per epoch, {} averaging of the {}, epochs {}..{}", config.runId,
+                plan.trainImages(), plan.testImages(), plan.pair(), plan.workers(), config.batchSizePerWorker,
                 config.averagingFrequency, plan.roundImages(config), plan.roundsPerEpoch(config),
-                config.averaging.name().toLowerCase(), progress.nextEpoch, config.epochs);
+                config.averaging.name().toLowerCase(), config.averaged.name().toLowerCase(), progress.nextEpoch,
+                config.epochs);
         try (Averaging averaging = averaging(jsc, net, plan.workers(), counters.recorder())) {
             while (!progress.finished(config.epochs)) {
                 int epoch = progress.nextEpoch;
@@ -325,7 +326,8 @@ public final class TrainingJob {
 
     private Averaging averaging(JavaSparkContext jsc, ComputationGraph net, int workers, MinibatchRecorder recorder) {
         return switch (config.averaging) {
-            case ALLREDUCE -> new AllReduceAveraging(jsc, net, workers, config.averagingFrequency, recorder);
+            case ALLREDUCE -> new AllReduceAveraging(jsc, net, workers, config.averagingFrequency, config.averaged,
+                    recorder);
             case DRIVER -> new DriverAveraging(jsc, net, config, workers, recorder);
         };
     }

@@ -102,6 +102,45 @@ class MultiHostClusterIT {
         assertEquals(perRound / 1e6, Double.parseDouble(own.group(1)), 1.0, own.group());
     }
 
+    /**
+     * Averaging the parameters only: each round moves a third of the state ({@code P_p}, the parameters;
+     * {@code P_m}, Adam's two moments, stay with their workers, whose tasks run where they are). All
+     * hosts together, for W = 2 and R rounds: from the driver the jars and the whole state
+     * ({@code P}); between hosts, round 1 loading the whole state (the workers start from the same
+     * moments), every round averaging the parameters ({@code P_p}) and every later round loading them
+     * ({@code P_p}), and after the epoch the moments averaged ({@code P_m}) with a copy of the
+     * parameters' mean ({@code P_p/2}); to the driver the whole state once.
+     */
+    @Test
+    void averagingTheParametersOnlySendsAThirdOfTheStateARound() throws Exception {
+        Path out = dir.resolve("out-parameters");
+        Map<Integer, NetworkHosts.Traffic> before = hosts.traffic();
+        ScriptRun run = submit(out, "parameters", "--driver-host", hosts.driverHost(), "--executor-memory", "1500m",
+                "--", "--averaged", "parameters");
+        Map<Integer, NetworkHosts.Traffic> traffic = NetworkHosts.between(before, hosts.traffic());
+        assertEquals(0, run.exitCode(), run.output());
+        Row row = TestSpark.get().read().parquet(out.resolve("metrics").toString()).first();
+        assertEquals(256L, (long) row.getAs("train_images"));
+        int rounds = row.getAs("averaging_rounds");
+
+        NetworkState state = new NetworkState(ResNet34.build(ResNetConfig.cifarPair().withClasses(2)));
+        double all = state.length() * (double) NetworkState.FLOAT_BYTES;
+        double parameters = state.parameterCount() * (double) NetworkState.FLOAT_BYTES;
+        double moments = all - parameters;
+        double betweenHosts = all + parameters + 2 * parameters * (rounds - 1) + parameters / 2 + moments;
+        double received = HOSTS * Files.size(jobJar()) + all + betweenHosts;
+        double sent = betweenHosts + all;
+        long sentAll = traffic.values().stream().mapToLong(NetworkHosts.Traffic::sent).sum();
+        long receivedAll = traffic.values().stream().mapToLong(NetworkHosts.Traffic::received).sum();
+        String what = String.format("hosts sent %.1f MB (modelled %.1f), received %.1f MB (modelled %.1f); parameters "
+                + "%.1f MB, moments %.1f MB, %d rounds", sentAll / 1e6, sent / 1e6, receivedAll / 1e6, received / 1e6,
+                parameters / 1e6, moments / 1e6, rounds);
+        System.out.println("MultiHostClusterIT: " + what);
+        // a worker whose task ran away from its moments would read them over the network: +170 MB each time
+        assertEquals(1.0, sentAll / sent, 0.05, what);
+        assertEquals(1.0, receivedAll / received, 0.05, what);
+    }
+
     @Test
     void executorsThatCannotReachTheDriverEndInOneLine() throws Exception {
         // the classic mistake on a multi-homed host: advertising an address only this host can use
@@ -126,14 +165,20 @@ class MultiHostClusterIT {
         assertTrue(error.contains("registered with this driver within 15 s") && error.contains("16g"), error);
     }
 
-    /** submit/standalone.sh on the hosts: two 1-core executors, one short epoch. */
+    /**
+     * submit/standalone.sh on the hosts: two 1-core executors, one short epoch; {@code options} are the
+     * script's, then after {@code --} more of the job's.
+     */
     private static ScriptRun submit(Path out, String runId, String... options) throws Exception {
         List<String> args = new ArrayList<>(List.of("--master", hosts.masterUrl(), "--executors", "2",
                 "--executor-cores", "1", "--executor-offheap", "3g", "--driver-memory", "2g"));
-        args.addAll(List.of(options));
+        List<String> given = List.of(options);
+        int split = given.indexOf("--");
+        args.addAll(split < 0 ? given : given.subList(0, split));
         args.addAll(List.of("train", "--data", RealCifar.dir().toString(), "--output", out.toString(),
                 "--run-id", runId, "--epochs", "1", "--limit-train", "256", "--limit-test", "100",
                 "--batch-size-per-worker", "16", "--averaging-frequency", "2"));
+        args.addAll(split < 0 ? List.of() : given.subList(split + 1, given.size()));
         // no SPARK_LOCAL_IP: the driver's address is what the options say, as on a user's host
         return ScriptRun.run(Map.of(), 10, "submit/standalone.sh", args.toArray(new String[0]));
     }

@@ -79,6 +79,92 @@ class AveragingEquivalenceTest {
         }
     }
 
+    @Test
+    void averagingParametersOnlyKeepsEachWorkersMomentsAndAveragesThemAtTheEnd() {
+        // three workers, the last round partial: worker 2 has no minibatches in it
+        ComputationGraph start = ResNet34.build(ResNetConfig.cifarPair().withSeed(8));
+        List<JavaRDD<DataSet>> rounds = rounds(3, new int[] {6, 6, 3});
+        ComputationGraph expected = onOneThread(() -> parametersOnly(start, rounds, 3));
+        ComputationGraph net = copy(start);
+        try (AllReduceAveraging averaging = new AllReduceAveraging(jsc, net, 3, FREQUENCY,
+                Averaging.Averaged.PARAMETERS, recorder())) {
+            for (int r = 0; r < rounds.size(); r++) {
+                averaging.fitRound(rounds.get(r), RATES[r]);
+            }
+            assertSameState(expected, averaging.network(), 0); // the reference computes on one thread, as tasks do
+        }
+        // and it is not what averaging the whole state computes
+        ComputationGraph whole = train(Averaging.Kind.ALLREDUCE, start, rounds, 3);
+        double diff = whole.getUpdater().getStateViewArray().sub(net.getUpdater().getStateViewArray()).amaxNumber().doubleValue();
+        assertTrue(diff > 1e-3 * whole.getUpdater().getStateViewArray().amaxNumber().doubleValue(), "moments differ by " + diff);
+    }
+
+    /**
+     * What {@code --averaged parameters} means, computed one worker after another: each worker keeps
+     * its network (so its Adam moments) from round to round, starting each round from the mean of the
+     * parameters of the workers that trained in the last; at the end, the moments of the workers that
+     * trained in the last round are averaged too.
+     */
+    private static ComputationGraph parametersOnly(ComputationGraph start, List<JavaRDD<DataSet>> rounds, int workers) {
+        List<ComputationGraph> nets = new ArrayList<>();
+        for (int w = 0; w < workers; w++) {
+            nets.add(copy(start));
+        }
+        INDArray params = start.params().dup();
+        List<ComputationGraph> trained = new ArrayList<>();
+        for (int r = 0; r < rounds.size(); r++) {
+            List<List<DataSet>> perWorker = rounds.get(r).glom().collect();
+            trained.clear();
+            for (int w = 0; w < workers; w++) {
+                if (perWorker.get(w).isEmpty()) {
+                    continue;
+                }
+                ComputationGraph net = nets.get(w);
+                net.params().assign(params);
+                NetworkState.setClock(net, RATES[r], 0, 0);
+                perWorker.get(w).forEach(net::fit);
+                trained.add(net);
+            }
+            params = mean(trained.stream().map(ComputationGraph::params).collect(java.util.stream.Collectors.toList()));
+        }
+        ComputationGraph out = copy(start);
+        out.params().assign(params);
+        out.getUpdater().getStateViewArray().assign(mean(trained.stream()
+                .map(n -> n.getUpdater().getStateViewArray()).collect(java.util.stream.Collectors.toList())));
+        NetworkState.setClock(out, RATES[rounds.size() - 1], FREQUENCY * rounds.size(), rounds.size());
+        return out;
+    }
+
+    /**
+     * Computes on one thread, as a task does (Nd4jSetup.useTaskCpus): with other thread counts the
+     * products sum in other orders, and results differ in the last bits.
+     */
+    private static <T> T onOneThread(java.util.function.Supplier<T> work) {
+        var ops = org.nd4j.nativeblas.NativeOpsHolder.getInstance().getDeviceNativeOps();
+        int omp = ops.ompGetMaxThreads();
+        int master = Nd4j.getEnvironment().maxMasterThreads();
+        int blas = Nd4j.factory().blas().getMaxThreads();
+        ops.setOmpNumThreads(1);
+        Nd4j.getEnvironment().setMaxMasterThreads(1);
+        Nd4j.factory().blas().setMaxThreads(1);
+        try {
+            return work.get();
+        } finally {
+            ops.setOmpNumThreads(omp);
+            Nd4j.getEnvironment().setMaxMasterThreads(master);
+            Nd4j.factory().blas().setMaxThreads(blas);
+        }
+    }
+
+    /** Summed in order, then divided: as the all-reduce averages. */
+    private static INDArray mean(List<INDArray> vectors) {
+        INDArray sum = vectors.get(0).dup();
+        for (int k = 1; k < vectors.size(); k++) {
+            sum.addi(vectors.get(k));
+        }
+        return sum.divi(vectors.size());
+    }
+
     private ComputationGraph train(Averaging.Kind kind, ComputationGraph start, List<JavaRDD<DataSet>> rounds, int workers) {
         ComputationGraph net = copy(start);
         TrainConfig config = Main.trainConfig("--data", "unused", "--batch-size-per-worker", "" + BATCH,
