@@ -10,7 +10,9 @@
 # counts them (loading the state, the fit job beyond its slowest task, the averaging job), and their
 # sum beside the model's figure for the achieved rate.
 # Needs root (network namespaces); removes its hosts on exit.
-#   bench/network-scaling.sh [HOSTS="2 4 8"] [RATES="1gbit 10gbit"] [DELAY=0ms] [BATCH=8] [ROUNDS=4] [CIFAR_PARENT_DIR] [AVERAGING="allreduce driver"]
+# KINDS: allreduce (the whole state), allreduce:parameters (--averaged parameters: the round moves P_p,
+# the parameters, a third of P) and driver.
+#   bench/network-scaling.sh [HOSTS="2 4 8"] [RATES="1gbit 10gbit"] [DELAY=0ms] [BATCH=8] [ROUNDS=4] [CIFAR_PARENT_DIR] [KINDS="allreduce allreduce:parameters driver"]
 set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 source "$root/bench/classpath.sh"
@@ -21,7 +23,7 @@ rates="${2:-1gbit 10gbit}"
 delay="${3:-0ms}"
 batch="${4:-8}"
 rounds="${5:-4}"
-kinds="${7:-allreduce driver}"
+kinds="${7:-allreduce allreduce:parameters driver}"
 export HOSTS_PREFIX=srnb HOSTS_SUBNET=10.213.2 HOSTS_DIR="$root/target/network-scaling/hosts" WORKER_MEMORY=2g
 work="$root/target/network-scaling"
 mkdir -p "$work"
@@ -58,14 +60,16 @@ achieved() {
 # the state, fitting, publishing, the fit job beyond its slowest task, the averaging job, and MB over
 # the network.
 run() {
-  local w="$1" kind="$2" id out log
-  id="w$w-$kind-$(date +%s)"
+  local w="$1" kind="$2" id out log averaged=state
+  [[ "$kind" != *:parameters ]] || averaged=parameters
+  kind="${kind%%:*}"
+  id="w$w-$kind-$averaged-$(date +%s)"
   out="$work/out"
   log="$work/$id.log"
   bash "$root/submit/standalone.sh" --master "spark://$HOSTS_SUBNET.1:7077" --driver-host "$HOSTS_SUBNET.1" \
     --executors "$w" --executor-cores 1 --executor-memory 1500m --executor-offheap 3g --driver-memory 3g \
     train --data "$data" --output "$out" --run-id "$id" --epochs 2 --limit-train $(( w * batch * rounds )) \
-    --limit-test 100 --batch-size-per-worker "$batch" --averaging-frequency 1 --averaging "$kind" \
+    --limit-test 100 --batch-size-per-worker "$batch" --averaging-frequency 1 --averaging "$kind" --averaged "$averaged" \
     --progress-seconds 600 > "$log" 2>&1 || { echo "network_scaling: run $id failed; see $log" >&2; return 1; }
   local seconds parts
   seconds="$(sed -n 's/.*epoch 2\/2: .* images in \([0-9.]*\) s = .*/\1/p' "$log")"
@@ -83,15 +87,17 @@ for w in $hosts_list; do
     for kind in $kinds; do
       read -r seconds load fit_kind publish fit_job average net < <(run "$w" "$kind")
       [ "$kind" != allreduce ] || fit="$fit_kind"
+      moved=255.5e6
+      [ "$kind" != allreduce:parameters ] || moved=85.2e6
       # docs/clusters.md: T_round - compute = 2 t_job + t_mem + 2 P (W-1)/(W B) + 2 (W-1) t_fetch,
-      # t_job 0.02 s, t_mem 0.1 s, t_fetch 1 ms, P = 255.5 MB, B the achieved rate
+      # t_job 0.02 s, t_mem 0.1 s, t_fetch 1 ms, P = 255.5 MB (P_p = 85.2 MB), B the achieved rate
       awk -v w="$w" -v rate="$rate" -v g="$gbit" -v kind="$kind" -v s="$seconds" -v r="$rounds" -v f="$fit" \
           -v load="$load" -v publish="$publish" -v fitjob="$fit_job" -v avg="$average" -v net="$net" \
-          -v delay="$delay" 'BEGIN {
+          -v delay="$delay" -v moved="$moved" 'BEGIN {
         per = s / r
         printf "network_scaling W=%d rate=%s delay=%s achieved=%.2fGbit/s averaging=%s epoch_round=%.2fs fit=%.2fs epoch_overhead=%.2fs", w, rate, delay, g, kind, per, f, per - f
-        if (kind == "allreduce") {
-          model = 2 * 0.02 + 0.1 + 2 * 255.5e6 * (w - 1) / (w * g * 1e9 / 8) + 2 * (w - 1) * 0.001
+        if (kind != "driver") {
+          model = 2 * 0.02 + 0.1 + 2 * moved * (w - 1) / (w * g * 1e9 / 8) + 2 * (w - 1) * 0.001
           round = load + publish + fitjob + avg
           printf " load=%.2fs fit_job_extra=%.2fs averaging_job=%.2fs round_overhead=%.2fs over_network=%sMB model=%.2fs measured/model=%.2f", load, fitjob, avg, round, net, model, round / model
         }

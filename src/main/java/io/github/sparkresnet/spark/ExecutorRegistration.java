@@ -38,15 +38,18 @@ public final class ExecutorRegistration {
     }
 
     /**
-     * Named in {@code spark.extraListeners} for cluster masters: Spark builds it once the cluster
-     * manager has accepted the application, so a context stopped before any executor came can be told
-     * apart from one the master never accepted.
+     * Named in {@code spark.extraListeners} for cluster masters: Spark builds it as the context starts,
+     * with the application id the cluster manager gave (or its own stand-in when none answered), so a
+     * context stopped before any executor came can be told apart from one the master never accepted.
      */
     public static final class Watch extends SparkListener {
+        private static final String UNREGISTERED = "spark-application-";
         private static volatile String acceptedApplication;
 
         public Watch(SparkConf conf) {
-            acceptedApplication = conf.get("spark.app.id", "(unnamed)");
+            String id = conf.get("spark.app.id", UNREGISTERED);
+            // a standalone master that never answered leaves Spark's stand-in id
+            acceptedApplication = id.startsWith(UNREGISTERED) ? null : id;
         }
 
         static void forget() {

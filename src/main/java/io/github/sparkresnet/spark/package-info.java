@@ -1,5 +1,6 @@
 /**
- * Spark set-up shared by every entry point: the session with the settings the job needs, the plugin
+ * Spark set-up shared by every entry point: the session with the settings the job needs (and, on a
+ * cluster, a first executor, or one line saying why none came), the plugin
  * that sets ND4J up in the driver and every executor, the Kryo registrator and bulk INDArray
  * serializer, byte blocks in the block manager, and memory probes.
  *

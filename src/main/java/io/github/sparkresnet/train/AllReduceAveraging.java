@@ -170,8 +170,6 @@ final class AllReduceAveraging implements Averaging {
         }
     }
 
-
-
     /** The mean of the contributors' slices, each slice by a task of its own; returns the means in order. */
     private List<ByteBlocks.Ref> average(List<List<ByteBlocks.Ref>> contributions, int[] contributors) {
         return average(IntStream.range(0, contributions.get(0).size())
@@ -256,10 +254,10 @@ final class AllReduceAveraging implements Averaging {
             requireAlive(state);
             try {
                 NetworkState vector = new NetworkState(driverNet);
-                ReplicaRound.load(vector, 0, state, i -> false);
+                ReplicaRound.load(vector, 0, state, -1, i -> false);
                 if (parametersOnly) {
                     requireAlive(moments);
-                    ReplicaRound.load(vector, vector.parameterCount(), moments, i -> false);
+                    ReplicaRound.load(vector, vector.parameterCount(), moments, -1, i -> false);
                 }
             } catch (ByteBlocks.MissingBlockException e) {
                 throw new RoundLostException("gathering the averaged state failed: " + e.getMessage(), e);

@@ -101,11 +101,11 @@ final class ReplicaRound implements Function2<Integer, Iterator<DataSet>, Iterat
         ComputationGraph replica = taken.net();
         NetworkState vector = new NetworkState(replica);
         long averaged = inputs.parametersOnly() ? vector.parameterCount() : vector.length();
-        SliceTraffic traffic = load(vector, 0, inputs.state(), i -> i == worker);
+        SliceTraffic traffic = load(vector, 0, inputs.state(), worker, i -> i == worker);
         if (inputs.moments() != null) {
-            traffic = traffic.plus(load(vector, averaged, inputs.moments(), i -> i == worker));
+            traffic = traffic.plus(load(vector, averaged, inputs.moments(), worker, i -> i == worker));
         } else if (ownMoments && !taken.current()) {
-            traffic = traffic.plus(load(vector, averaged, inputs.own().get(worker), i -> true));
+            traffic = traffic.plus(load(vector, averaged, inputs.own().get(worker), worker, i -> true));
         }
         // dl4j-spark's workers start every round with DL4J's iteration and epoch counters at 0
         // (ComputationGraphConfiguration.clone() does not copy them), so Adam's bias correction
@@ -132,21 +132,27 @@ final class ReplicaRound implements Function2<Integer, Iterator<DataSet>, Iterat
 
     /**
      * Overwrites the elements of {@code vector} from {@code from} on with the slices {@code state}, in
-     * order (slice {@code i} counting as the reading worker's own when {@code own} says so). Returns
-     * what was read.
+     * order (slice {@code i} counting as the reading worker's own when {@code own} says so). Reads them
+     * starting after slice {@code first} and wrapping round (a ring), so that workers reading at the
+     * same time read from different peers rather than all from the holder of slice 0. Returns what
+     * was read.
      */
-    static SliceTraffic load(NetworkState vector, long from, List<ByteBlocks.Ref> state, IntPredicate own) {
+    static SliceTraffic load(NetworkState vector, long from, List<ByteBlocks.Ref> state, int first, IntPredicate own) {
         SliceTraffic traffic = SliceTraffic.NONE;
-        long end = from + state.stream().mapToLong(ByteBlocks.Ref::bytes).sum() / NetworkState.FLOAT_BYTES;
+        long[] at = new long[state.size() + 1];
+        at[0] = from;
+        for (int i = 0; i < state.size(); i++) {
+            at[i + 1] = at[i] + state.get(i).bytes() / NetworkState.FLOAT_BYTES;
+        }
+        long end = at[state.size()];
         if (end != vector.length() && !(from == 0 && end == vector.parameterCount())) {
             throw new IllegalStateException("the averaged state is elements [" + from + ", " + end + "), this network's "
                     + vector.length() + " (" + vector.parameterCount() + " parameters): replicas of different networks");
         }
-        long at = from;
-        for (int i = 0; i < state.size(); i++) {
+        for (int k = 0; k < state.size(); k++) {
+            int i = Math.floorMod(first + 1 + k, state.size());
             try (ByteBlocks.Read slice = ByteBlocks.read(state.get(i))) {
-                vector.copyIn(at, slice.chunks());
-                at += slice.size() / NetworkState.FLOAT_BYTES;
+                vector.copyIn(at[i], slice.chunks());
                 traffic = traffic.plus(SliceTraffic.of(slice, own.test(i)));
             }
         }

@@ -13,7 +13,8 @@ import org.apache.spark.api.java.function.Function;
 
 /**
  * The reduce step of one all-reduce round, as a Spark task per slice: read slice {@code i} of every
- * worker that trained, average them ({@link SliceMean}) and publish the mean for the next round.
+ * worker that trained (in a ring order: see {@link #call}), average them ({@link SliceMean}) and
+ * publish the mean for the next round.
  * (With {@code --averaged parameters}, a job may hold a slice of the parameters and one of the
  * moments per task.)
  */
@@ -45,22 +46,31 @@ final class SliceAverage implements Function<SliceAverage.Input, SliceAverage.Re
     public Report call(Input in) {
         long t0 = System.nanoTime();
         blocks.sweepBefore(job);
-        List<ByteBlocks.Read> reads = new ArrayList<>(in.parts().size());
+        int n = in.parts().size();
+        ByteBlocks.Read[] reads = new ByteBlocks.Read[n];
         try {
+            // read round a ring from the part after this slice's owner, so that the tasks reading at
+            // the same time read from different workers; summed in worker order all the same
             SliceTraffic traffic = SliceTraffic.NONE;
-            List<ByteBuffer[]> parts = new ArrayList<>(in.parts().size());
-            for (int k = 0; k < in.parts().size(); k++) {
-                ByteBlocks.Read read = ByteBlocks.read(in.parts().get(k));
-                reads.add(read);
-                parts.add(read.chunks());
-                traffic = traffic.plus(SliceTraffic.of(read, in.workers()[k] == in.owner()));
+            for (int step = 0; step < n; step++) {
+                int k = Math.floorMod(in.owner() + 1 + step, n);
+                reads[k] = ByteBlocks.read(in.parts().get(k));
+                traffic = traffic.plus(SliceTraffic.of(reads[k], in.workers()[k] == in.owner()));
             }
-            ByteBuffer mean = SliceMean.into(parts, ByteBlocks.allocate(Math.toIntExact(reads.get(0).size()))).flip();
+            List<ByteBuffer[]> parts = new ArrayList<>(n);
+            for (ByteBlocks.Read read : reads) {
+                parts.add(read.chunks());
+            }
+            ByteBuffer mean = SliceMean.into(parts, ByteBlocks.allocate(Math.toIntExact(reads[0].size()))).flip();
             ByteBlocks.Ref ref = ByteBlocks.put(blocks.meanSlice(job, in.slice()), mean);
             memory.recordPeak(ProcessMemory.now()); // the inputs still held, the mean published
             return new Report(in.slice(), ref, traffic, System.nanoTime() - t0);
         } finally {
-            reads.forEach(ByteBlocks.Read::close);
+            for (ByteBlocks.Read read : reads) {
+                if (read != null) {
+                    read.close();
+                }
+            }
         }
     }
 }

@@ -27,6 +27,16 @@ class ExecutorRegistrationTest {
     }
 
     @Test
+    void anApplicationIsAcceptedOnlyWithAnIdFromTheClusterManager() {
+        ExecutorRegistration.Watch.forget();
+        new ExecutorRegistration.Watch(new SparkConf(false).set("spark.app.id", "spark-application-1796180000000"));
+        assertEquals(null, ExecutorRegistration.Watch.accepted(), "Spark's stand-in when the master never answered");
+        new ExecutorRegistration.Watch(new SparkConf(false).set("spark.app.id", "app-20261202030247-0000"));
+        assertEquals("app-20261202030247-0000", ExecutorRegistration.Watch.accepted());
+        ExecutorRegistration.Watch.forget();
+    }
+
+    @Test
     void aDriverAdvertisingLoopbackToARemoteClusterIsToldSo() {
         SparkConf conf = new SparkConf(false).setMaster("spark://10.0.0.1:7077").set("spark.driver.host", "127.0.0.1")
                 .set("spark.driver.port", "40000").set("spark.executor.cores", "2").set("spark.executor.memory", "4g");
