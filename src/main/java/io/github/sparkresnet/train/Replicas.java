@@ -44,17 +44,10 @@ final class Replicas {
     }
 
     /**
-     * An idle replica of {@code run} that job {@code job} may change, or a new one from {@code build};
-     * hand it back with {@link #release}.
-     */
-    static ComputationGraph acquire(String run, long job, Supplier<ComputationGraph> build) {
-        return acquire(run, job, -1, -1, build).net();
-    }
-
-    /**
-     * For worker {@code worker} ({@code -1}: any), whose own moments are those it published in job
-     * {@code momentsJob}: its own replica if it is idle here ({@link Taken#current()} when it holds
-     * those moments), else any replica job {@code job} may change, else a new one.
+     * A replica of {@code run} for job {@code job}'s worker {@code worker} ({@code -1}: any worker),
+     * whose own moments are those it published in job {@code momentsJob}: its own replica if it is
+     * idle here ({@link Taken#current()} when it holds those moments), else any idle replica job
+     * {@code job} may change, else a new one from {@code build}; hand it back with {@link #release}.
      */
     static Taken acquire(String run, long job, int worker, long momentsJob, Supplier<ComputationGraph> build) {
         synchronized (IDLE) {
@@ -78,14 +71,9 @@ final class Replicas {
         return new Taken(build.get(), false); // outside the lock: a build takes a second or two
     }
 
-    /** Hands a replica back after job {@code job}, which published its memory. */
-    static void release(String run, ComputationGraph replica, long job) {
-        release(run, replica, job, -1);
-    }
-
     /**
-     * The same, when the replica's memory also holds worker {@code worker}'s own moments, published in
-     * job {@code job} ({@code worker} -1: it holds nobody's).
+     * Hands a replica back after job {@code job}, which published its memory; {@code worker}: whose own
+     * moments it also holds, published in that job ({@code -1}: nobody's).
      */
     static void release(String run, ComputationGraph replica, long job, int worker) {
         synchronized (IDLE) {
