@@ -2,12 +2,24 @@ package io.github.sparkresnet.model;
 
 import io.github.sparkresnet.model.helpers.OneDnnHelpers;
 
+import java.io.BufferedOutputStream;
+import java.io.DataOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
+import java.io.OutputStream;
+import java.nio.charset.StandardCharsets;
+import java.util.zip.Deflater;
+import java.util.zip.ZipEntry;
+import java.util.zip.ZipOutputStream;
 import org.deeplearning4j.nn.graph.ComputationGraph;
 import org.deeplearning4j.util.ModelSerializer;
+import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.factory.Nd4j;
 
-/** Reads a saved network (a model or checkpoint zip) with the fast paths on, as a built one has them. */
+/**
+ * Saved networks (model and checkpoint zips) in DL4J's own layout, read by
+ * {@link ModelSerializer#restoreComputationGraph} and by anything else that reads DL4J models.
+ */
 public final class SavedNetworks {
     private SavedNetworks() {
     }
@@ -21,5 +33,40 @@ public final class SavedNetworks {
         ComputationGraph net = ModelSerializer.restoreComputationGraph(zip, withUpdater);
         OneDnnHelpers.tune(net);
         return net;
+    }
+
+    /**
+     * Writes the graph with its updater state as {@link ModelSerializer#writeModel} does (the same
+     * entries: configuration, parameters, Adam state), but stored rather than deflated: trained
+     * float32 weights deflate by only ~7%, and deflating ResNet34's 255 MB takes ~8 s of a 2-core
+     * machine at the end of every epoch, while storing them takes ~0.5 s.
+     */
+    public static void write(ComputationGraph net, OutputStream out) throws IOException {
+        ZipOutputStream zip = new ZipOutputStream(out);
+        zip.setLevel(Deflater.NO_COMPRESSION);
+        zip.putNextEntry(new ZipEntry(ModelSerializer.CONFIGURATION_JSON));
+        zip.write(net.getConfiguration().toJson().getBytes(StandardCharsets.UTF_8));
+        zip.closeEntry();
+        writeArray(zip, ModelSerializer.COEFFICIENTS_BIN, net.params());
+        INDArray updaterState = net.getUpdater() == null ? null : net.getUpdater().getStateViewArray();
+        if (updaterState != null && updaterState.length() > 0) {
+            writeArray(zip, ModelSerializer.UPDATER_BIN, updaterState);
+        }
+        zip.finish();
+    }
+
+    /** The bytes {@link #write} writes, for a caller that stores them in several places. */
+    public static long sizeHint(ComputationGraph net) {
+        INDArray updaterState = net.getUpdater() == null ? null : net.getUpdater().getStateViewArray();
+        long arrays = net.params().length() + (updaterState == null ? 0 : updaterState.length());
+        return arrays * net.params().dataType().width() + (1 << 20);
+    }
+
+    private static void writeArray(ZipOutputStream zip, String entry, INDArray array) throws IOException {
+        zip.putNextEntry(new ZipEntry(entry));
+        DataOutputStream data = new DataOutputStream(new BufferedOutputStream(zip, 1 << 16));
+        Nd4j.write(array, data);
+        data.flush();
+        zip.closeEntry();
     }
 }

@@ -22,7 +22,6 @@ import org.apache.hadoop.fs.FileStatus;
 import org.apache.hadoop.fs.FileSystem;
 import org.apache.hadoop.fs.Path;
 import org.deeplearning4j.nn.graph.ComputationGraph;
-import org.deeplearning4j.util.ModelSerializer;
 
 /**
  * A run's checkpoints and models, on any Hadoop file system:
@@ -59,9 +58,10 @@ public final class Checkpoints {
 
     /** Serialized network (with updater state), ready to be written to several places. */
     public static byte[] serialize(ComputationGraph net) {
-        ByteArrayOutputStream bytes = new ByteArrayOutputStream(200 << 20);
+        ByteArrayOutputStream bytes = new ByteArrayOutputStream((int) Math.min(Integer.MAX_VALUE - 8,
+                SavedNetworks.sizeHint(net)));
         try {
-            ModelSerializer.writeModel(net, bytes, true);
+            SavedNetworks.write(net, bytes);
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
