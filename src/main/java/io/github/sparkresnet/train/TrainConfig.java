@@ -3,6 +3,8 @@ package io.github.sparkresnet.train;
 import io.github.sparkresnet.BadInputException;
 import io.github.sparkresnet.ByNameConverter;
 import io.github.sparkresnet.Redaction;
+import io.github.sparkresnet.averaging.Averaging;
+import io.github.sparkresnet.averaging.DriverAveraging;
 import io.github.sparkresnet.data.Augmentation;
 import io.github.sparkresnet.data.ClassPair;
 import io.github.sparkresnet.data.DataOptions;
@@ -289,5 +291,11 @@ public final class TrainConfig implements Serializable {
         public AugmentationByName() {
             super(Augmentation::named);
         }
+    }
+
+    /** What {@code --averaging driver} takes of these settings. */
+    public DriverAveraging.Settings driverAveraging() {
+        return new DriverAveraging.Settings(batchSizePerWorker, averagingFrequency, prefetch, aggregationDepth,
+                rddTrainingApproach, storageLevel, seed);
     }
 }

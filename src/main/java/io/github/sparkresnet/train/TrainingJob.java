@@ -3,6 +3,13 @@ package io.github.sparkresnet.train;
 import static org.apache.spark.sql.functions.col;
 
 import io.github.sparkresnet.BadInputException;
+import io.github.sparkresnet.averaging.AllReduceAveraging;
+import io.github.sparkresnet.averaging.Averaging;
+import io.github.sparkresnet.averaging.DriverAveraging;
+import io.github.sparkresnet.averaging.ExecutorMemory;
+import io.github.sparkresnet.averaging.MinibatchRecorder;
+import io.github.sparkresnet.averaging.RoundLostException;
+import io.github.sparkresnet.averaging.Rounds;
 import io.github.sparkresnet.data.CifarReader;
 import io.github.sparkresnet.data.CifarSource;
 import io.github.sparkresnet.data.ClassPair;
@@ -328,7 +335,7 @@ public final class TrainingJob {
         return switch (config.averaging) {
             case ALLREDUCE -> new AllReduceAveraging(jsc, net, workers, config.averagingFrequency, config.averaged,
                     recorder);
-            case DRIVER -> new DriverAveraging(jsc, net, config, workers, recorder);
+            case DRIVER -> new DriverAveraging(jsc, net, config.driverAveraging(), workers, recorder);
         };
     }
 

@@ -1,4 +1,4 @@
-package io.github.sparkresnet.train;
+package io.github.sparkresnet.averaging;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
@@ -167,10 +167,10 @@ class AveragingEquivalenceTest {
 
     private ComputationGraph train(Averaging.Kind kind, ComputationGraph start, List<JavaRDD<DataSet>> rounds, int workers) {
         ComputationGraph net = copy(start);
-        TrainConfig config = Main.trainConfig("--data", "unused", "--batch-size-per-worker", "" + BATCH,
-                "--averaging-frequency", "" + FREQUENCY, "--workers", "" + workers, "--averaging", kind.name());
+        DriverAveraging.Settings settings = Main.trainConfig("--data", "unused", "--batch-size-per-worker", "" + BATCH,
+                "--averaging-frequency", "" + FREQUENCY, "--workers", "" + workers, "--averaging", kind.name()).driverAveraging();
         try (Averaging averaging = kind == Averaging.Kind.DRIVER
-                ? new DriverAveraging(jsc, net, config, workers, recorder())
+                ? new DriverAveraging(jsc, net, settings, workers, recorder())
                 : new AllReduceAveraging(jsc, net, workers, FREQUENCY, recorder())) {
             for (int r = 0; r < rounds.size(); r++) {
                 averaging.fitRound(rounds.get(r), RATES[r]);

@@ -1,4 +1,4 @@
-package io.github.sparkresnet.train;
+package io.github.sparkresnet.averaging;
 
 import io.github.sparkresnet.model.helpers.OneDnnHelpers;
 import io.github.sparkresnet.spark.Nd4jSetup;

@@ -1,9 +1,10 @@
-package io.github.sparkresnet.train;
+package io.github.sparkresnet.averaging;
 
 import org.apache.spark.api.java.JavaRDD;
 import org.apache.spark.api.java.JavaSparkContext;
 import org.apache.spark.storage.StorageLevel;
 import org.deeplearning4j.nn.graph.ComputationGraph;
+import org.deeplearning4j.spark.api.RDDTrainingApproach;
 import org.deeplearning4j.spark.api.Repartition;
 import org.deeplearning4j.spark.impl.graph.SparkComputationGraph;
 import org.deeplearning4j.spark.impl.paramavg.ParameterAveragingTrainingMaster;
@@ -14,22 +15,27 @@ import org.nd4j.linalg.dataset.DataSet;
  * broadcasts the parameters and Adam state from the driver, every worker builds its network from them,
  * and the workers' states come back to the driver through {@code treeAggregate} to be averaged there.
  */
-final class DriverAveraging implements Averaging {
+public final class DriverAveraging implements Averaging {
     private final SparkComputationGraph sparkNet;
 
-    DriverAveraging(JavaSparkContext jsc, ComputationGraph net, TrainConfig config, int workers,
-                    MinibatchRecorder recorder) {
+    /** dl4j-spark's settings, one per {@code train} option of the same name. */
+    public record Settings(int batchSizePerWorker, int averagingFrequency, int prefetch, int aggregationDepth,
+                           RDDTrainingApproach rddTrainingApproach, String storageLevel, long seed) {
+    }
+
+    public DriverAveraging(JavaSparkContext jsc, ComputationGraph net, Settings settings, int workers,
+                           MinibatchRecorder recorder) {
         ParameterAveragingTrainingMaster master = new ParameterAveragingTrainingMaster.Builder(workers,
-                config.batchSizePerWorker)
-                .batchSizePerWorker(config.batchSizePerWorker)
-                .averagingFrequency(config.averagingFrequency)
-                .workerPrefetchNumBatches(config.prefetch)
-                .aggregationDepth(config.aggregationDepth)
+                settings.batchSizePerWorker())
+                .batchSizePerWorker(settings.batchSizePerWorker())
+                .averagingFrequency(settings.averagingFrequency())
+                .workerPrefetchNumBatches(settings.prefetch())
+                .aggregationDepth(settings.aggregationDepth())
                 .repartionData(Repartition.Never) // Rounds hands over each round already partitioned
-                .rddTrainingApproach(config.rddTrainingApproach)
-                .storageLevel(StorageLevel.fromString(config.storageLevel))
+                .rddTrainingApproach(settings.rddTrainingApproach())
+                .storageLevel(StorageLevel.fromString(settings.storageLevel()))
                 .saveUpdater(true)
-                .rngSeed(config.seed)
+                .rngSeed(settings.seed())
                 .trainingHooks(new WorkerHook(recorder))
                 .collectTrainingStats(collectStats())
                 .build();

@@ -1,4 +1,4 @@
-package io.github.sparkresnet.train;
+package io.github.sparkresnet.averaging;
 
 import org.apache.spark.Partitioner;
 import org.apache.spark.api.java.JavaRDD;
@@ -21,13 +21,13 @@ import scala.runtime.AbstractFunction1;
  * {@code (r*workers + w)*frequency} onwards. Every minibatch is then fitted exactly once per epoch, and
  * a round costs no shuffle of its own.
  */
-final class Rounds implements AutoCloseable {
+public final class Rounds implements AutoCloseable {
     private final JavaRDD<DataSet> layout;
     private final int workers;
     private final int count;
 
     /** {@code minibatches}: the epoch's {@code total} minibatches in their (shuffled) order, in one partition. */
-    Rounds(JavaRDD<DataSet> minibatches, long total, int workers, int frequency, StorageLevel level) {
+    public Rounds(JavaRDD<DataSet> minibatches, long total, int workers, int frequency, StorageLevel level) {
         this.workers = workers;
         long perRound = (long) workers * frequency;
         this.count = (int) ((total + perRound - 1) / perRound);
@@ -38,12 +38,12 @@ final class Rounds implements AutoCloseable {
                 .persist(level);
     }
 
-    int count() {
+    public int count() {
         return count;
     }
 
     /** Round {@code r}: {@code workers} partitions, partition {@code w} holding worker {@code w}'s minibatches. */
-    JavaRDD<DataSet> round(int r) {
+    public JavaRDD<DataSet> round(int r) {
         return JavaRDD.fromRDD(PartitionPruningRDD.create(layout.rdd(), new InRange(r * workers, r * workers + workers)),
                 layout.classTag());
     }

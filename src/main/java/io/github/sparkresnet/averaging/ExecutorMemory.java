@@ -1,4 +1,4 @@
-package io.github.sparkresnet.train;
+package io.github.sparkresnet.averaging;
 
 import io.github.sparkresnet.eval.MemoryUsage;
 import io.github.sparkresnet.spark.MaxAccumulator;
@@ -22,14 +22,14 @@ import org.apache.spark.api.java.JavaSparkContext;
  *       worker slot); a leak lifts it, GC timing does not.</li>
  * </ul>
  */
-final class ExecutorMemory implements Serializable {
+public final class ExecutorMemory implements Serializable {
     private final MaxAccumulator residentPeak = new MaxAccumulator();
     private final MaxAccumulator offHeapPeak = new MaxAccumulator();
     private final MaxAccumulator residentRetained = new MaxAccumulator();
     private final MaxAccumulator offHeapRetained = new MaxAccumulator();
 
     /** Registers the accumulators with the driver's context (before any task uses them). */
-    ExecutorMemory register(SparkContext sc) {
+    public ExecutorMemory register(SparkContext sc) {
         sc.register(residentPeak, "executor resident bytes (peak)");
         sc.register(offHeapPeak, "executor off-heap bytes (peak)");
         sc.register(residentRetained, "executor resident bytes (retained)");
@@ -38,7 +38,7 @@ final class ExecutorMemory implements Serializable {
     }
 
     /** On the driver, before an epoch. */
-    void reset() {
+    public void reset() {
         residentPeak.reset();
         offHeapPeak.reset();
         residentRetained.reset();
@@ -56,7 +56,7 @@ final class ExecutorMemory implements Serializable {
      * after a full GC (Spark spreads them over the executors as it did the training tasks). In local
      * mode that is the driver's own process. The sample just before that GC is one more peak sample.
      */
-    void measureRetained(JavaSparkContext jsc, int slots) {
+    public void measureRetained(JavaSparkContext jsc, int slots) {
         List<Integer> tasks = IntStream.range(0, slots).boxed().collect(Collectors.toList());
         jsc.parallelize(tasks, slots).foreach(task -> {
             // What the process holds just before the GC counts towards the peak: in local mode the
@@ -70,7 +70,7 @@ final class ExecutorMemory implements Serializable {
     }
 
     /** On the driver, after an epoch: the metrics row's memory columns (-1 where not measured). */
-    MemoryUsage usage(ProcessMemory driverRetained) {
+    public MemoryUsage usage(ProcessMemory driverRetained) {
         return new MemoryUsage(driverRetained.residentBytes(), driverRetained.offHeapBytes(),
                 residentPeak.value(), offHeapPeak.value(), residentRetained.value(), offHeapRetained.value());
     }

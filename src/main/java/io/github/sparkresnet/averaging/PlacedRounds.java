@@ -1,4 +1,4 @@
-package io.github.sparkresnet.train;
+package io.github.sparkresnet.averaging;
 
 import io.github.sparkresnet.spark.ByteBlocks;
 

@@ -1,4 +1,4 @@
-package io.github.sparkresnet.train;
+package io.github.sparkresnet.averaging;
 
 import io.github.sparkresnet.spark.ProcessMemory;
 
@@ -17,7 +17,7 @@ import org.deeplearning4j.nn.graph.ComputationGraph;
  * decay 0.5 * wd * |w|^2, hundreds at --weight-decay 0.05, measured), which would bury the loss; it is
  * taken off as computed with the parameters the score saw, those before the update.
  */
-final class MinibatchRecorder implements Serializable {
+public final class MinibatchRecorder implements Serializable {
     /** The penalty before this thread's current update: before and after run on the worker's thread. */
     private static final ThreadLocal<Double> PENALTY_BEFORE_UPDATE = ThreadLocal.withInitial(() -> 0.0);
 
@@ -25,7 +25,7 @@ final class MinibatchRecorder implements Serializable {
     private final LongAccumulator examples;
     private final ExecutorMemory memory;
 
-    MinibatchRecorder(DoubleAccumulator lossSum, LongAccumulator examples, ExecutorMemory memory) {
+    public MinibatchRecorder(DoubleAccumulator lossSum, LongAccumulator examples, ExecutorMemory memory) {
         this.lossSum = lossSum;
         this.examples = examples;
         this.memory = memory;

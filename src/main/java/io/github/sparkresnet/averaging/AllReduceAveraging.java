@@ -1,4 +1,4 @@
-package io.github.sparkresnet.train;
+package io.github.sparkresnet.averaging;
 
 import io.github.sparkresnet.OutOfMemory;
 import io.github.sparkresnet.model.NetworkState;
@@ -55,7 +55,7 @@ import org.slf4j.LoggerFactory;
  * job being cancelled when the executor is removed) and the epoch is redone from the driver's
  * network, which is the state at the epoch's start.
  */
-final class AllReduceAveraging implements Averaging {
+public final class AllReduceAveraging implements Averaging {
     private static final Logger LOG = LoggerFactory.getLogger(AllReduceAveraging.class);
     private final JavaSparkContext jsc;
     private final ComputationGraph driverNet;
@@ -89,11 +89,11 @@ final class AllReduceAveraging implements Averaging {
     private Double learningRate;
     private final RoundCosts costs = new RoundCosts();
 
-    AllReduceAveraging(JavaSparkContext jsc, ComputationGraph net, int workers, int frequency, MinibatchRecorder recorder) {
+    public AllReduceAveraging(JavaSparkContext jsc, ComputationGraph net, int workers, int frequency, MinibatchRecorder recorder) {
         this(jsc, net, workers, frequency, Averaged.STATE, recorder);
     }
 
-    AllReduceAveraging(JavaSparkContext jsc, ComputationGraph net, int workers, int frequency, Averaged averaged,
+    public AllReduceAveraging(JavaSparkContext jsc, ComputationGraph net, int workers, int frequency, Averaged averaged,
                        MinibatchRecorder recorder) {
         this.jsc = jsc;
         this.driverNet = net;

@@ -1,4 +1,4 @@
-package io.github.sparkresnet.train;
+package io.github.sparkresnet.averaging;
 
 import java.util.ArrayList;
 import java.util.HashMap;

@@ -1,0 +1,36 @@
+/**
+ * Synchronous parameter averaging across Spark executors, and what happens when an executor goes.
+ *
+ * <p><b>A round.</b> An epoch's minibatches are laid out once ({@code Rounds}): round {@code r} is one
+ * partition per worker, {@code averagingFrequency} minibatches each. {@code Averaging} fits one round
+ * at a time; after it every worker's state is the mean over the workers that trained. Two kinds:
+ * <ul>
+ *   <li>{@code AllReduceAveraging} ({@code --averaging allreduce}): two Spark jobs a round. In the
+ *       fit job each worker's task takes a network that stays in its JVM ({@code Replicas}), loads the
+ *       averaged state into it, fits, and publishes its new state cut into one slice per worker
+ *       ({@code ReplicaRound}). In the averaging job task {@code i} reads slice {@code i} of every
+ *       worker, averages it ({@code SliceAverage}, {@code SliceMean}) and publishes the mean. The
+ *       averaged state is then those slices, spread over the executors; the driver only sends block
+ *       locations and reads the state when an epoch ends. With {@code --averaged parameters} each
+ *       worker keeps its own Adam moments between rounds, its tasks asked to run where they are
+ *       ({@code PlacedRounds}).</li>
+ *   <li>{@code DriverAveraging} ({@code --averaging driver}): dl4j-spark's master, which broadcasts
+ *       the state and averages on the driver every round.</li>
+ * </ul>
+ *
+ * <p><b>Its blocks.</b> Slices and means are bytes in the executors' block managers, named by run,
+ * job and slice ({@code RoundBlocks}); each job's tasks remove the blocks no later job reads, so a
+ * run holds about two rounds' state at a time. {@code RoundCosts} and {@code SliceTraffic} count what
+ * the rounds cost and what crossed the network; {@code MinibatchRecorder} (with {@code WorkerHook} for
+ * dl4j-spark) and {@code ExecutorMemory} report the workers' loss, progress and memory through
+ * accumulators.
+ *
+ * <p><b>Recovery.</b> A failed task is re-run by Spark and overwrites its replica's whole state, so it
+ * computes what the first attempt would have. An executor lost with slices a round still needs fails
+ * the round ({@code RoundLostException}); the caller rewinds the workers to the driver's network, the
+ * state at the epoch's start, and fits the epoch again.
+ *
+ * <p>Imports: {@code eval}, {@code spark}, {@code data}, {@code model}; never {@code train} or
+ * {@code cli}.
+ */
+package io.github.sparkresnet.averaging;
