@@ -37,9 +37,10 @@ public final class SavedNetworks {
 
     /**
      * Writes the graph with its updater state as {@link ModelSerializer#writeModel} does (the same
-     * entries: configuration, parameters, Adam state), but stored rather than deflated: trained
-     * float32 weights deflate by only ~7%, and deflating ResNet34's 255 MB takes ~8 s of a 2-core
-     * machine at the end of every epoch, while storing them takes ~0.5 s.
+     * entries: configuration, parameters, Adam state), but stored rather than deflated: deflating
+     * ResNet34's 255 MB state takes ~16 s of a 2-core driver at the end of every epoch, storing it
+     * ~1.5 s, for files ~60% larger (the Adam moments deflate well, the weights barely; measured in
+     * bench/checkpoint-write.sh).
      */
     public static void write(ComputationGraph net, OutputStream out) throws IOException {
         ZipOutputStream zip = new ZipOutputStream(out);
