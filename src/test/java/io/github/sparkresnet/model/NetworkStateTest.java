@@ -6,25 +6,17 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
-import org.deeplearning4j.nn.conf.NeuralNetConfiguration;
-import org.deeplearning4j.nn.conf.layers.DenseLayer;
-import org.deeplearning4j.nn.conf.layers.OutputLayer;
 import org.deeplearning4j.nn.graph.ComputationGraph;
 import org.junit.jupiter.api.Test;
-import org.nd4j.linalg.activations.Activation;
-import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.dataset.DataSet;
-import org.nd4j.linalg.factory.Nd4j;
-import org.nd4j.linalg.learning.config.Adam;
-import org.nd4j.linalg.lossfunctions.LossFunctions;
 
 /** A network's parameters and Adam state as one vector, read in place and written back. */
 class NetworkStateTest {
 
     @Test
     void theVectorIsTheParametersThenTheUpdaterStateReadInPlace() {
-        ComputationGraph net = trained();
+        ComputationGraph net = SmallGraphs.trained();
         NetworkState state = new NetworkState(net);
         INDArray params = net.params();
         INDArray updater = net.getUpdater().getStateViewArray();
@@ -45,7 +37,7 @@ class NetworkStateTest {
 
     @Test
     void copyInOverwritesBothArraysAcrossTheBoundary() {
-        ComputationGraph net = trained();
+        ComputationGraph net = SmallGraphs.trained();
         NetworkState state = new NetworkState(net);
         int n = (int) state.length();
         float[] values = new float[n];
@@ -61,12 +53,12 @@ class NetworkStateTest {
 
     @Test
     void setClockTrainsAsSetLearningRateDoes() {
-        ComputationGraph a = trained();
+        ComputationGraph a = SmallGraphs.trained();
         ComputationGraph b = a.clone();
         b.getUpdater().getStateViewArray().assign(a.getUpdater().getStateViewArray());
         a.setLearningRate(0.003);
         NetworkState.setClock(b, 0.003, a.getConfiguration().getIterationCount(), a.getConfiguration().getEpochCount());
-        DataSet batch = batch(11);
+        DataSet batch = SmallGraphs.batch(11);
         a.fit(batch);
         b.fit(batch);
         assertArrayEquals(a.params().toFloatVector(), b.params().toFloatVector());
@@ -75,31 +67,6 @@ class NetworkStateTest {
         NetworkState.setClock(b, 0.001, 40, 7);
         assertEquals(40, b.getConfiguration().getIterationCount());
         assertEquals(7, b.getConfiguration().getEpochCount());
-    }
-
-    /** A small graph with Adam, fitted twice so its updater state is not zero. */
-    private static ComputationGraph trained() {
-        ComputationGraph net = new ComputationGraph(new NeuralNetConfiguration.Builder()
-                .seed(3).dataType(DataType.FLOAT).updater(new Adam(0.01))
-                .graphBuilder().addInputs("in")
-                .addLayer("hidden", new DenseLayer.Builder().nIn(4).nOut(5).activation(Activation.TANH).build(), "in")
-                .addLayer("out", new OutputLayer.Builder(LossFunctions.LossFunction.MCXENT).nIn(5).nOut(2)
-                        .activation(Activation.SOFTMAX).build(), "hidden")
-                .setOutputs("out").build());
-        net.init();
-        net.fit(batch(1));
-        net.fit(batch(2));
-        return net;
-    }
-
-    private static DataSet batch(long seed) {
-        Nd4j.getRandom().setSeed(seed);
-        INDArray x = Nd4j.rand(DataType.FLOAT, 6, 4);
-        INDArray y = Nd4j.zeros(DataType.FLOAT, 6, 2);
-        for (int i = 0; i < 6; i++) {
-            y.putScalar(i, i % 2, 1);
-        }
-        return new DataSet(x, y);
     }
 
     private static float[] concat(float[] a, float[] b) {

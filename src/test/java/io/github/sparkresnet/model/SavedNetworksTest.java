@@ -12,26 +12,16 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.zip.ZipEntry;
 import java.util.zip.ZipFile;
-import org.deeplearning4j.nn.conf.NeuralNetConfiguration;
-import org.deeplearning4j.nn.conf.layers.BatchNormalization;
-import org.deeplearning4j.nn.conf.layers.DenseLayer;
-import org.deeplearning4j.nn.conf.layers.OutputLayer;
 import org.deeplearning4j.nn.graph.ComputationGraph;
 import org.deeplearning4j.util.ModelSerializer;
 import org.junit.jupiter.api.Test;
-import org.nd4j.linalg.activations.Activation;
-import org.nd4j.linalg.api.buffer.DataType;
-import org.nd4j.linalg.dataset.DataSet;
-import org.nd4j.linalg.factory.Nd4j;
-import org.nd4j.linalg.learning.config.Adam;
-import org.nd4j.linalg.lossfunctions.LossFunctions;
 
 /** A network written by {@link SavedNetworks#write} is what DL4J's own writer saves, read by DL4J's reader. */
 class SavedNetworksTest {
 
     @Test
     void dl4jRestoresTheSameNetworkUpdaterStateAndCounters() throws IOException {
-        ComputationGraph net = trained();
+        ComputationGraph net = SmallGraphs.trained();
         byte[] ours = written(net);
         ComputationGraph back = ModelSerializer.restoreComputationGraph(new ByteArrayInputStream(ours), true);
 
@@ -40,14 +30,14 @@ class SavedNetworksTest {
         assertEquals(net.getUpdater().getStateViewArray(), back.getUpdater().getStateViewArray());
         assertEquals(2, back.getConfiguration().getIterationCount());
         // and it trains on exactly as the original does
-        net.fit(batch(3));
-        back.fit(batch(3));
+        net.fit(SmallGraphs.batch(3));
+        back.fit(SmallGraphs.batch(3));
         assertEquals(net.params(), back.params());
     }
 
     @Test
     void theEntriesAreDl4jsStoredUncompressed() throws IOException {
-        ComputationGraph net = trained();
+        ComputationGraph net = SmallGraphs.trained();
         ByteArrayOutputStream dl4j = new ByteArrayOutputStream();
         ModelSerializer.writeModel(net, dl4j, true);
         List<ZipEntry> theirs = entries(dl4j.toByteArray());
@@ -79,30 +69,5 @@ class SavedNetworksTest {
         } finally {
             Files.delete(file);
         }
-    }
-
-    private static ComputationGraph trained() {
-        ComputationGraph net = new ComputationGraph(new NeuralNetConfiguration.Builder()
-                .seed(3).dataType(DataType.FLOAT).updater(new Adam(0.01))
-                .graphBuilder().addInputs("in")
-                .addLayer("hidden", new DenseLayer.Builder().nIn(4).nOut(5).activation(Activation.TANH).build(), "in")
-                .addLayer("norm", new BatchNormalization.Builder().nOut(5).build(), "hidden")
-                .addLayer("out", new OutputLayer.Builder(LossFunctions.LossFunction.MCXENT).nIn(5).nOut(2)
-                        .activation(Activation.SOFTMAX).build(), "norm")
-                .setOutputs("out").build());
-        net.init();
-        net.fit(batch(1));
-        net.fit(batch(2));
-        return net;
-    }
-
-    private static DataSet batch(long seed) {
-        Nd4j.getRandom().setSeed(seed);
-        var features = Nd4j.rand(DataType.FLOAT, 8, 4);
-        var labels = Nd4j.zeros(DataType.FLOAT, 8, 2);
-        for (int i = 0; i < 8; i++) {
-            labels.putScalar(i, i % 2, 1f);
-        }
-        return new DataSet(features, labels);
     }
 }
