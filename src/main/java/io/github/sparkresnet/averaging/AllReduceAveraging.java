@@ -89,12 +89,13 @@ public final class AllReduceAveraging implements Averaging {
     private Double learningRate;
     private final RoundCosts costs = new RoundCosts();
 
-    public AllReduceAveraging(JavaSparkContext jsc, ComputationGraph net, int workers, int frequency, MinibatchRecorder recorder) {
+    public AllReduceAveraging(JavaSparkContext jsc, ComputationGraph net, int workers, int frequency,
+                              MinibatchRecorder recorder) {
         this(jsc, net, workers, frequency, Averaged.STATE, recorder);
     }
 
     public AllReduceAveraging(JavaSparkContext jsc, ComputationGraph net, int workers, int frequency, Averaged averaged,
-                       MinibatchRecorder recorder) {
+                              MinibatchRecorder recorder) {
         this.jsc = jsc;
         this.driverNet = net;
         this.workers = workers;

@@ -4,6 +4,7 @@ import io.github.sparkresnet.model.helpers.OneDnnHelpers;
 
 import java.io.BufferedOutputStream;
 import java.io.DataOutputStream;
+import java.io.FilterOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
@@ -43,17 +44,29 @@ public final class SavedNetworks {
      * bench/checkpoint-write.sh).
      */
     public static void write(ComputationGraph net, OutputStream out) throws IOException {
-        ZipOutputStream zip = new ZipOutputStream(out);
-        zip.setLevel(Deflater.NO_COMPRESSION);
-        zip.putNextEntry(new ZipEntry(ModelSerializer.CONFIGURATION_JSON));
-        zip.write(net.getConfiguration().toJson().getBytes(StandardCharsets.UTF_8));
-        zip.closeEntry();
-        writeArray(zip, ModelSerializer.COEFFICIENTS_BIN, net.params());
-        INDArray updaterState = net.getUpdater() == null ? null : net.getUpdater().getStateViewArray();
-        if (updaterState != null && updaterState.length() > 0) {
-            writeArray(zip, ModelSerializer.UPDATER_BIN, updaterState);
+        // the zip is closed (its deflater's native memory freed), the caller's stream left open
+        OutputStream caller = new FilterOutputStream(out) {
+            @Override
+            public void write(byte[] b, int off, int len) throws IOException {
+                out.write(b, off, len);
+            }
+
+            @Override
+            public void close() throws IOException {
+                flush();
+            }
+        };
+        try (ZipOutputStream zip = new ZipOutputStream(caller)) {
+            zip.setLevel(Deflater.NO_COMPRESSION);
+            zip.putNextEntry(new ZipEntry(ModelSerializer.CONFIGURATION_JSON));
+            zip.write(net.getConfiguration().toJson().getBytes(StandardCharsets.UTF_8));
+            zip.closeEntry();
+            writeArray(zip, ModelSerializer.COEFFICIENTS_BIN, net.params());
+            INDArray updaterState = net.getUpdater() == null ? null : net.getUpdater().getStateViewArray();
+            if (updaterState != null && updaterState.length() > 0) {
+                writeArray(zip, ModelSerializer.UPDATER_BIN, updaterState);
+            }
         }
-        zip.finish();
     }
 
     /** The bytes {@link #write} writes, for a caller that stores them in several places. */

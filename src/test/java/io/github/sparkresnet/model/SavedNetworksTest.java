@@ -50,6 +50,19 @@ class SavedNetworksTest {
         assertEquals(SavedNetworks.sizeHint(net), written(net).length, (1 << 20) + 0.0, "size hint");
     }
 
+    @Test
+    void theCallersStreamIsLeftOpen() throws IOException {
+        boolean[] closed = {false};
+        ByteArrayOutputStream out = new ByteArrayOutputStream() {
+            @Override
+            public void close() {
+                closed[0] = true;
+            }
+        };
+        SavedNetworks.write(SmallGraphs.trained(), out);
+        assertTrue(!closed[0] && out.size() > 0, "the zip was written whole and the stream stays the caller's");
+    }
+
     private static byte[] written(ComputationGraph net) throws IOException {
         ByteArrayOutputStream bytes = new ByteArrayOutputStream();
         SavedNetworks.write(net, bytes);
