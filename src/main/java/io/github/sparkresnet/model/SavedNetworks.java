@@ -62,8 +62,8 @@ public final class SavedNetworks {
             zip.write(net.getConfiguration().toJson().getBytes(StandardCharsets.UTF_8));
             zip.closeEntry();
             writeArray(zip, ModelSerializer.COEFFICIENTS_BIN, net.params());
-            INDArray updaterState = net.getUpdater() == null ? null : net.getUpdater().getStateViewArray();
-            if (updaterState != null && updaterState.length() > 0) {
+            INDArray updaterState = updaterState(net);
+            if (updaterState.length() > 0) {
                 writeArray(zip, ModelSerializer.UPDATER_BIN, updaterState);
             }
         }
@@ -71,9 +71,14 @@ public final class SavedNetworks {
 
     /** The bytes {@link #write} writes, for a caller that stores them in several places. */
     public static long sizeHint(ComputationGraph net) {
-        INDArray updaterState = net.getUpdater() == null ? null : net.getUpdater().getStateViewArray();
-        long arrays = net.params().length() + (updaterState == null ? 0 : updaterState.length());
+        long arrays = net.params().length() + updaterState(net).length();
         return arrays * net.params().dataType().width() + (1 << 20);
+    }
+
+    /** The updater's state, empty when there is none (a network never fitted with an updater). */
+    private static INDArray updaterState(ComputationGraph net) {
+        INDArray state = net.getUpdater() == null ? null : net.getUpdater().getStateViewArray();
+        return state == null ? Nd4j.empty(net.params().dataType()) : state;
     }
 
     private static void writeArray(ZipOutputStream zip, String entry, INDArray array) throws IOException {

@@ -41,13 +41,14 @@ class SavedNetworksTest {
         ByteArrayOutputStream dl4j = new ByteArrayOutputStream();
         ModelSerializer.writeModel(net, dl4j, true);
         List<ZipEntry> theirs = entries(dl4j.toByteArray());
-        List<ZipEntry> ours = entries(written(net));
+        byte[] written = written(net);
+        List<ZipEntry> ours = entries(written);
         assertEquals(theirs.stream().map(ZipEntry::getName).toList(), ours.stream().map(ZipEntry::getName).toList());
         for (int i = 0; i < ours.size(); i++) {
             assertEquals(theirs.get(i).getSize(), ours.get(i).getSize(), ours.get(i).getName());
             assertTrue(ours.get(i).getCompressedSize() >= ours.get(i).getSize(), ours.get(i).getName() + " was compressed");
         }
-        assertEquals(SavedNetworks.sizeHint(net), written(net).length, (1 << 20) + 0.0, "size hint");
+        assertEquals(SavedNetworks.sizeHint(net), written.length, (1 << 20) + 0.0, "size hint");
     }
 
     @Test
