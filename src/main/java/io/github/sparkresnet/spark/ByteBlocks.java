@@ -5,11 +5,16 @@ import java.io.Serializable;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.Comparator;
 import java.util.HashMap;
+import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
 import java.util.function.Predicate;
+import java.util.stream.Collectors;
 import org.apache.spark.SparkEnv;
 import org.apache.spark.network.buffer.ManagedBuffer;
 import org.apache.spark.network.shuffle.BlockFetchingListener;
@@ -22,6 +27,8 @@ import org.apache.spark.storage.StorageLevel;
 import org.apache.spark.storage.TestBlockId;
 import org.apache.spark.util.io.ChunkedByteBuffer;
 import scala.Option;
+import scala.collection.JavaConverters;
+import scala.runtime.AbstractFunction1;
 import scala.reflect.ClassTag$;
 
 /**
@@ -44,6 +51,11 @@ import scala.reflect.ClassTag$;
  * </ul>
  * The storage level spills a block to local disk rather than fail when storage memory runs out.
  *
+ * <p>A block put with copies ({@link #put(String, ByteBuffer, int)}) is also sent by the block
+ * manager's own replication to other executors as it is stored, so it outlives its writer: those
+ * copies are reported to the master (that is how the writer learns where they went), named in the
+ * {@link Ref}, and read when the writer is gone. Whoever holds a copy removes it with its own blocks.
+ *
  * <p>The names are Spark's {@code TestBlockId}s ({@code test_...}): the one block id a peer's block
  * server parses back from a free-form name (BigDL's all-reduce on Spark uses the same).
  */
@@ -63,10 +75,39 @@ public final class ByteBlocks {
     private record Stored(ByteBuffer own, Object owner) {
     }
 
-    /** A block and the block manager that holds it: all a reader needs. */
-    public record Ref(String name, String executorId, String host, int port, long bytes) implements Serializable {
+    /**
+     * A block, the block manager that holds it, and the other executors holding copies of it
+     * ({@code copies}: the same block name, each with no copies of its own): all a reader needs.
+     */
+    public record Ref(String name, String executorId, String host, int port, long bytes, List<Ref> copies)
+            implements Serializable {
+        public Ref(String name, String executorId, String host, int port, long bytes) {
+            this(name, executorId, host, port, bytes, List.of());
+        }
+
         boolean isIn(BlockManagerId id) {
             return executorId.equals(id.executorId()) && host.equals(id.host()) && port == id.port();
+        }
+
+        /** The executors that hold the block: the writer first, then the copies. */
+        public List<String> holders() {
+            List<String> all = new ArrayList<>(1 + copies.size());
+            all.add(executorId);
+            copies.forEach(c -> all.add(c.executorId()));
+            return all;
+        }
+
+        /** This block as held by executors not in {@code lost} (the writer first if it is one), or null if none. */
+        public Ref without(Set<String> lost) {
+            if (!lost.contains(executorId)) {
+                return copies.stream().anyMatch(c -> lost.contains(c.executorId()))
+                        ? new Ref(name, executorId, host, port, bytes, copies.stream()
+                                .filter(c -> !lost.contains(c.executorId())).collect(Collectors.toList()))
+                        : this;
+            }
+            List<Ref> alive = copies.stream().filter(c -> !lost.contains(c.executorId())).collect(Collectors.toList());
+            return alive.isEmpty() ? null : new Ref(name, alive.get(0).executorId(), alive.get(0).host(),
+                    alive.get(0).port(), bytes, List.copyOf(alive.subList(1, alive.size())));
         }
     }
 
@@ -125,7 +166,16 @@ public final class ByteBlocks {
      * under {@code name} in this JVM, replacing a block of that name left by an earlier attempt.
      */
     public static Ref put(String name, ByteBuffer bytes) {
-        return store(name, new ByteBuffer[] {bytes}, new Stored(bytes, null));
+        return store(name, new ByteBuffer[] {bytes}, new Stored(bytes, null), 1);
+    }
+
+    /**
+     * As {@link #put(String, ByteBuffer)}, with {@code copies - 1} copies sent to other executors
+     * (as many as there are, when fewer) before this returns. Spark's replication sends them; the
+     * master's answer of where they went is in the returned {@link Ref}.
+     */
+    public static Ref put(String name, ByteBuffer bytes, int copies) {
+        return store(name, new ByteBuffer[] {bytes}, new Stored(bytes, null), copies);
     }
 
     /**
@@ -135,10 +185,10 @@ public final class ByteBlocks {
      * Spark calls the cleaner of every direct buffer of a block (which refuses slices and duplicates).
      */
     public static Ref putView(String name, ByteBuffer[] chunks, Object owner) {
-        return store(name, chunks, new Stored(null, owner));
+        return store(name, chunks, new Stored(null, owner), 1);
     }
 
-    private static Ref store(String name, ByteBuffer[] chunks, Stored stored) {
+    private static Ref store(String name, ByteBuffer[] chunks, Stored stored, int copies) {
         removeLocal(name::equals);
         BlockManager bm = blockManager();
         long size = 0;
@@ -148,16 +198,54 @@ public final class ByteBlocks {
         synchronized (ByteBlocks.class) {
             STORED.put(name, stored);
         }
-        if (!bm.putBytes(new TestBlockId(name), new ChunkedByteBuffer(chunks), LEVEL, false,
-                ClassTag$.MODULE$.apply(byte[].class))) {
+        TestBlockId id = new TestBlockId(name);
+        StorageLevel level = copies <= 1 ? LEVEL : StorageLevel.apply(LEVEL.useDisk(), LEVEL.useMemory(),
+                LEVEL.useOffHeap(), LEVEL.deserialized(), copies);
+        if (!bm.putBytes(id, new ChunkedByteBuffer(chunks), level, false, ClassTag$.MODULE$.apply(byte[].class))) {
             throw new IllegalStateException("the block manager refused block " + name + " (" + size + " bytes)");
         }
         BlockManagerId at = bm.blockManagerId();
-        return new Ref(name, at.executorId(), at.host(), at.port(), size);
+        List<Ref> elsewhere = new ArrayList<>();
+        if (copies > 1) { // the writer's own block is not reported; the copies are, by their holders
+            for (BlockManagerId peer : JavaConverters.seqAsJavaList(bm.master().getLocations(id))) {
+                if (!peer.equals(at)) {
+                    elsewhere.add(new Ref(name, peer.executorId(), peer.host(), peer.port(), size));
+                }
+            }
+        }
+        return new Ref(name, at.executorId(), at.host(), at.port(), size, List.copyOf(elsewhere));
     }
 
-    /** Reads a block wherever it is; close the result when done with its bytes. */
+    /**
+     * Reads a block from its writer or, when that fails, from a copy; close the result when done with
+     * its bytes.
+     */
     public static Read read(Ref ref) {
+        MissingBlockException missing = null;
+        for (Ref holder : holders(ref)) {
+            try {
+                return readFrom(holder);
+            } catch (MissingBlockException e) {
+                if (missing != null) {
+                    e.addSuppressed(missing);
+                }
+                missing = e;
+            }
+        }
+        throw missing;
+    }
+
+    /** The writer and the copies, a copy in this JVM first (the cheapest read). */
+    private static List<Ref> holders(Ref ref) {
+        List<Ref> all = new ArrayList<>(1 + ref.copies().size());
+        all.add(new Ref(ref.name(), ref.executorId(), ref.host(), ref.port(), ref.bytes()));
+        all.addAll(ref.copies());
+        BlockManagerId self = blockManager().blockManagerId();
+        all.sort(Comparator.comparing(holder -> !holder.isIn(self)));
+        return all;
+    }
+
+    private static Read readFrom(Ref ref) {
         BlockManager bm = blockManager();
         if (ref.isIn(bm.blockManagerId())) {
             BlockId id = new TestBlockId(ref.name());
@@ -242,12 +330,38 @@ public final class ByteBlocks {
         for (String name : claimed.keySet()) {
             bm.removeBlock(new TestBlockId(name), false); // waits while a reader holds the block
         }
+        int received = 0; // copies peers sent here: reported to the master, so removed with telling it
+        for (BlockId copy : JavaConverters.seqAsJavaList(bm.getMatchingBlockIds(new CopyOf(doomed, claimed.keySet())))) {
+            bm.removeBlock(copy, true);
+            received++;
+        }
         for (Stored freed : claimed.values()) {
             if (freed.own() != null) {
                 spare(freed.own());
             }
         }
-        return claimed.size();
+        return claimed.size() + received;
+    }
+
+    /** Matches the test blocks that {@code doomed} accepts and this JVM did not put itself. */
+    private static final class CopyOf extends AbstractFunction1<BlockId, Object> implements Serializable {
+        private final transient Predicate<String> doomed;
+        private final transient Set<String> own;
+
+        CopyOf(Predicate<String> doomed, Set<String> own) {
+            this.doomed = doomed;
+            this.own = own;
+        }
+
+        @Override
+        public Object apply(BlockId id) {
+            if (!(id instanceof TestBlockId test) || own.contains(test.id())) {
+                return false;
+            }
+            synchronized (ByteBlocks.class) {
+                return !STORED.containsKey(test.id()) && doomed.test(test.id());
+            }
+        }
     }
 
     /** Drops the spare buffers (after a run), leaving them to the garbage collector. */

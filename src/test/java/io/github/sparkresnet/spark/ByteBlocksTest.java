@@ -2,17 +2,23 @@ package io.github.sparkresnet.spark;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertSame;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
+import java.util.List;
+import java.util.Set;
 import org.bytedeco.javacpp.FloatPointer;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
-/** Byte blocks in a real block manager: local views, a fetch over loopback, removal and recycling. */
+/**
+ * Byte blocks in a real block manager: local views, a fetch over loopback, copies, removal and
+ * recycling.
+ */
 class ByteBlocksTest {
 
     @BeforeAll
@@ -45,6 +51,30 @@ class ByteBlocksTest {
         ByteBlocks.MissingBlockException gone = assertThrows(ByteBlocks.MissingBlockException.class, () -> ByteBlocks.read(ref));
         assertTrue(gone.getMessage().contains("bbtest_a"), gone.getMessage());
         assertThrows(ByteBlocks.MissingBlockException.class, () -> ByteBlocks.read(asPeer));
+    }
+
+    @Test
+    void aBlockWithACopyIsReadFromTheCopyInThisJvmAndOutlivesItsWriter() {
+        ByteBuffer bytes = ByteBlocks.allocate(400);
+        for (int i = 0; i < 100; i++) {
+            bytes.putFloat(i);
+        }
+        ByteBlocks.Ref local = ByteBlocks.put("bbtest_d", bytes.flip());
+        // written by another executor, copied here: the copy here is read, not the writer's over the network
+        ByteBlocks.Ref written = new ByteBlocks.Ref(local.name(), "peer", local.host(), local.port(), local.bytes(),
+                List.of(local));
+        assertEquals(List.of("peer", local.executorId()), written.holders());
+        try (ByteBlocks.Read read = ByteBlocks.read(written)) {
+            assertFalse(read.remote());
+            assertEquals(99f, floatAt(read, 99));
+        }
+        // the writer lost: the copy holds the block alone; both lost: nothing holds it
+        ByteBlocks.Ref survivor = written.without(Set.of("peer"));
+        assertEquals(List.of(local.executorId()), survivor.holders());
+        assertEquals(written, written.without(Set.of("elsewhere")), "nothing lost, nothing changed");
+        assertNull(written.without(Set.of("peer", local.executorId())));
+        ByteBlocks.removeLocal("bbtest_d"::equals);
+        assertThrows(ByteBlocks.MissingBlockException.class, () -> ByteBlocks.read(written));
     }
 
     @Test
