@@ -2,7 +2,9 @@ package io.github.sparkresnet.averaging;
 
 import io.github.sparkresnet.OutOfMemory;
 import io.github.sparkresnet.model.NetworkState;
+import io.github.sparkresnet.model.ResNet34;
 import io.github.sparkresnet.spark.ByteBlocks;
+import io.github.sparkresnet.spark.Nd4jSetup;
 
 import java.util.ArrayList;
 import java.util.Comparator;
@@ -12,7 +14,9 @@ import java.util.Map;
 import java.util.Set;
 import java.util.TreeSet;
 import java.util.UUID;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.Future;
 import java.util.function.Supplier;
 import java.util.stream.Collectors;
 import java.util.stream.IntStream;
@@ -50,13 +54,26 @@ import org.slf4j.LoggerFactory;
  * with the one complete state a resume starts from, and the next round starts every worker from it.
  *
  * <p>Failures: Spark re-runs failed tasks; every task overwrites its replica's whole state, so a
- * re-run computes what the first attempt would have. When an executor holding slices the round
- * needs is lost, the slices are gone: the round fails with {@link RoundLostException} (at once, the
- * job being cancelled when the executor is removed) and the epoch is redone from the driver's
- * network, which is the state at the epoch's start.
+ * re-run computes what the first attempt would have. The averaged state outlives any one executor:
+ * each mean slice is stored with a copy on another executor (Spark's block replication,
+ * {@value #STATE_COPIES}; none in local mode or with one executor). When an executor is lost during
+ * a round, the round's jobs are cancelled and the round fails with {@link RoundFailedException}:
+ * the state it started from is still readable, nothing of the round counts, and the caller fits its
+ * minibatches again with the workers there are then. Only when every holder of one of the state's
+ * slices is lost (two executors within a round, or the one executor) is the state gone:
+ * {@link RoundLostException}, and the epoch is redone from the driver's network, the state at the
+ * epoch's start. With {@code --averaged parameters} each worker's own moments live in its replica
+ * only, so any failed round loses them the same way.
  */
 public final class AllReduceAveraging implements Averaging {
     private static final Logger LOG = LoggerFactory.getLogger(AllReduceAveraging.class);
+
+    /**
+     * Spark setting: how many executors hold each slice of the averaged state (the writer and
+     * copies), at most as many as there are. Default 2: the state outlives any one executor's loss,
+     * so a loss costs a round. 1: no copies, and a loss costs the epoch.
+     */
+    public static final String STATE_COPIES = "spark.sparkresnet.stateCopies";
     private final JavaSparkContext jsc;
     private final ComputationGraph driverNet;
     private final int workers;
@@ -66,9 +83,13 @@ public final class AllReduceAveraging implements Averaging {
     private final RoundBlocks blocks;
     private final Broadcast<String> configuration;
     private final String jobGroup;
+    private final int stateCopies;
     private final Set<String> lostExecutors = ConcurrentHashMap.newKeySet();
     private final SparkListener lossWatch;
+    /** While a job runs: the executors holding blocks it reads, and those lost meanwhile. */
     private volatile Set<String> inputExecutors = Set.of();
+    private volatile boolean jobRunning;
+    private final Set<String> lostDuringJob = ConcurrentHashMap.newKeySet();
 
     /** Sequence number of the run's next Spark job (names its blocks, see {@link RoundBlocks}). */
     private long job;
@@ -108,13 +129,17 @@ public final class AllReduceAveraging implements Averaging {
         this.configuration = jsc.broadcast(net.getConfiguration().toJson());
         this.iterations = net.getConfiguration().getIterationCount();
         this.epochs = net.getConfiguration().getEpochCount();
+        this.stateCopies = jsc.getConf().getInt(STATE_COPIES, 2);
         this.lossWatch = new SparkListener() {
             @Override
             public void onExecutorRemoved(SparkListenerExecutorRemoved removed) {
-                lostExecutors.add(removed.executorId());
-                if (inputExecutors.contains(removed.executorId())) {
-                    LOG.warn("executor {} held state the running averaging job reads ({}): cancelling the job",
-                            removed.executorId(), removed.reason());
+                String id = removed.executorId();
+                lostExecutors.add(id);
+                // A decommissioned executor ran none of the job's tasks (Spark offers it none) and
+                // left when its last one ended: the job only misses it if it holds blocks to read.
+                if (jobRunning && (inputExecutors.contains(id) || !decommissioned(id))) {
+                    lostDuringJob.add(id);
+                    LOG.debug("executor {} lost during a round ({}): cancelling the round's job", id, removed.reason());
                     jsc.cancelJobGroup(jobGroup);
                 }
             }
@@ -124,72 +149,149 @@ public final class AllReduceAveraging implements Averaging {
 
     @Override
     public void fitRound(JavaRDD<DataSet> round, double rate) {
+        int n = round.getNumPartitions();
+        if (state != null && driverCurrent && !readable(state)) {
+            state = null; // lost, but the driver holds the same state
+        }
         if (state == null) {
-            startWorkers();
+            startWorkers(n);
         }
-        if (parametersOnly && moments == null && ownMoments.size() < workers) {
-            synchroniseMoments(); // a worker without moments of its own starts from the mean
+        state = readable(state, "the averaged state");
+        if (parametersOnly) {
+            if (moments != null) {
+                moments = readable(moments, "the averaged moments");
+            }
+            for (Map.Entry<Integer, List<ByteBlocks.Ref>> own : ownMoments.entrySet()) {
+                own.setValue(readable(own.getValue(), "worker " + own.getKey() + "'s own moments"));
+            }
+            if (moments == null && !IntStream.range(0, n).allMatch(ownMoments::containsKey)) {
+                synchroniseMoments(); // a worker without moments of its own starts from the mean
+            }
         }
+        MinibatchRecorder.Mark mark = recorder.mark();
+        try {
+            fit(round, n, rate);
+        } catch (RoundFailedException e) {
+            recorder.rollBack(mark);
+            if (parametersOnly) {
+                throw new RoundLostException(e.getMessage() + "; the workers' own moments were in the round's replicas", e);
+            }
+            if (driverCurrent && !readable(state)) {
+                state = null; // the driver holds the same state: the next try starts the workers from it
+            } else {
+                state = readable(state, "the averaged state");
+            }
+            throw e;
+        }
+    }
+
+    /** The round's two jobs, from the averaged state: fit, then average what the workers trained. */
+    private void fit(JavaRDD<DataSet> round, int n, double rate) {
         long fitJob = job++;
         ReplicaRound.Inputs inputs = parametersOnly
                 ? new ReplicaRound.Inputs(state, true, moments, Map.copyOf(ownMoments), Map.copyOf(ownMomentsJob))
                 : ReplicaRound.Inputs.wholeState(state);
-        ReplicaRound fit = new ReplicaRound(blocks, fitJob, workers, configuration, inputs, rate, recorder);
+        ReplicaRound fit = new ReplicaRound(blocks, fitJob, n, configuration, inputs, rate, recorder);
         JavaRDD<DataSet> placed = parametersOnly && moments == null && !jsc.sc().isLocal()
-                ? PlacedRounds.on(round, IntStream.range(0, workers).mapToObj(w -> ownMoments.get(w).get(0))
+                ? PlacedRounds.on(round, IntStream.range(0, n).mapToObj(w -> ownMoments.get(w).get(0))
                         .collect(Collectors.toList()))
                 : round;
         long t0 = System.nanoTime();
         List<ReplicaRound.Report> reports = run("fit", inputs.all(), () -> placed.mapPartitionsWithIndex(fit, true).collect());
         costs.fitJob(System.nanoTime() - t0, reports);
+        List<ReplicaRound.Report> trained = reports.stream().filter(r -> r.images() > 0)
+                .sorted(Comparator.comparingInt(ReplicaRound.Report::worker)).collect(Collectors.toList());
+        if (!trained.isEmpty()) {
+            long t1 = System.nanoTime();
+            state = average(trained.stream().map(ReplicaRound.Report::slices).collect(Collectors.toList()),
+                    trained.stream().mapToInt(ReplicaRound.Report::worker).toArray(),
+                    parametersOnly ? fitJob : blocks.oldestRead(inputs.all())); // the state a redo starts from
+            costs.averageJob(System.nanoTime() - t1);
+            driverCurrent = false;
+            iterations += frequency;
+            if (parametersOnly) {
+                // the moments of the workers that trained; a worker that did not (an epoch's last, partial
+                // round) has none any more: its older blocks go, and it starts from the mean next time
+                moments = null;
+                ownMoments.clear();
+                ownMomentsJob.clear();
+                for (ReplicaRound.Report r : trained) {
+                    ownMoments.put(r.worker(), r.moments());
+                    ownMomentsJob.put(r.worker(), fitJob);
+                }
+            }
+        }
         // The driver's counters as dl4j-spark keeps them (saved in checkpoints; the workers start each
         // round at 0): every round counts as an epoch, and adds the averaging frequency to the
         // iterations when any worker trained.
         epochs++;
         learningRate = rate;
-        List<ReplicaRound.Report> trained = reports.stream().filter(r -> r.images() > 0)
-                .sorted(Comparator.comparingInt(ReplicaRound.Report::worker)).collect(Collectors.toList());
-        if (trained.isEmpty()) {
-            return;
-        }
-        iterations += frequency;
-        long t1 = System.nanoTime();
-        state = average(trained.stream().map(ReplicaRound.Report::slices).collect(Collectors.toList()),
-                trained.stream().mapToInt(ReplicaRound.Report::worker).toArray());
-        costs.averageJob(System.nanoTime() - t1);
-        driverCurrent = false;
-        if (parametersOnly) {
-            // the moments of the workers that trained; a worker that did not (an epoch's last, partial
-            // round) has none any more: its older blocks go, and it starts from the mean next time
-            moments = null;
-            ownMoments.clear();
-            ownMomentsJob.clear();
-            for (ReplicaRound.Report r : trained) {
-                ownMoments.put(r.worker(), r.moments());
-                ownMomentsJob.put(r.worker(), fitJob);
+    }
+
+    /**
+     * {@code refs} as held by executors still there, preferring those not being decommissioned; a
+     * {@link RoundLostException} when every holder of one of them is gone.
+     */
+    private List<ByteBlocks.Ref> readable(List<ByteBlocks.Ref> refs, String what) {
+        Set<String> lost = Set.copyOf(lostExecutors);
+        List<ByteBlocks.Ref> out = new ArrayList<>(refs.size());
+        for (ByteBlocks.Ref ref : refs) {
+            ByteBlocks.Ref alive = ref.without(lost);
+            if (alive == null) {
+                throw new RoundLostException("executor " + String.join(" and ", ref.holders()) + " was lost with block "
+                        + ref.name() + " of " + what + (ref.copies().isEmpty() ? " (no copy elsewhere)" : ""), null);
             }
+            Set<String> leaving = alive.holders().stream().filter(this::decommissioned).collect(Collectors.toSet());
+            ByteBlocks.Ref staying = leaving.isEmpty() ? alive : alive.without(leaving);
+            out.add(staying == null ? alive : staying);
         }
+        return out;
     }
 
-    /** The mean of the contributors' slices, each slice by a task of its own; returns the means in order. */
-    private List<ByteBlocks.Ref> average(List<List<ByteBlocks.Ref>> contributions, int[] contributors) {
-        return average(IntStream.range(0, contributions.get(0).size())
+    /** True when every block of {@code refs} is still held by an executor that is there. */
+    private boolean readable(List<ByteBlocks.Ref> refs) {
+        Set<String> lost = Set.copyOf(lostExecutors);
+        return refs.stream().allMatch(ref -> ref.without(lost) != null);
+    }
+
+    /** True when Spark is decommissioning executor {@code id}, or removed it so. */
+    private boolean decommissioned(String id) {
+        return !jsc.sc().isLocal() && jsc.sc().taskScheduler().getExecutorDecommissionState(id).isDefined();
+    }
+
+    /** How many executors each mean slice goes to: {@value #STATE_COPIES}, at most the executors there are. */
+    private int copies() {
+        if (stateCopies <= 1 || jsc.sc().isLocal()) {
+            return 1;
+        }
+        return Math.max(1, Math.min(stateCopies, jsc.sc().getExecutorIds().size()));
+    }
+
+    /**
+     * The mean of the contributors' slices, each slice by a task of its own, keeping the blocks of job
+     * {@code keepFrom} on; returns the means in order.
+     */
+    private List<ByteBlocks.Ref> average(List<List<ByteBlocks.Ref>> contributions, int[] contributors, long keepFrom) {
+        int slices = contributions.get(0).size();
+        return average(IntStream.range(0, slices)
                 .mapToObj(i -> new SliceAverage.Input(i, contributions.stream().map(c -> c.get(i))
-                        .collect(Collectors.toList()), contributors, i % workers))
-                .collect(Collectors.toList()));
+                        .collect(Collectors.toList()), contributors, i % slices))
+                .collect(Collectors.toList()), slices, keepFrom);
     }
 
-    /** The mean of each input's parts, in one job (the workers' tasks); returns the means in slice order. */
-    private List<ByteBlocks.Ref> average(List<SliceAverage.Input> inputs) {
+    /**
+     * The mean of each input's parts, in one job of {@code tasks} tasks that keeps the blocks of job
+     * {@code keepFrom} on; returns the means in slice order.
+     */
+    private List<ByteBlocks.Ref> average(List<SliceAverage.Input> inputs, int tasks, long keepFrom) {
         long meanJob = job++;
         List<ByteBlocks.Ref> read = inputs.stream().flatMap(in -> in.parts().stream()).collect(Collectors.toList());
+        SliceAverage averageTask = new SliceAverage(blocks, meanJob, keepFrom, copies(), recorder.memory());
         List<SliceAverage.Report> means = run("average", read,
-                () -> jsc.parallelize(inputs, workers).map(new SliceAverage(blocks, meanJob, recorder.memory())).collect());
+                () -> jsc.parallelize(inputs, tasks).map(averageTask).collect());
         costs.averageTasks(means);
-        List<ByteBlocks.Ref> out = means.stream().sorted(Comparator.comparingInt(SliceAverage.Report::slice))
+        return means.stream().sorted(Comparator.comparingInt(SliceAverage.Report::slice))
                 .map(SliceAverage.Report::mean).collect(Collectors.toList());
-        requireAlive(out);
-        return out;
     }
 
     /**
@@ -203,18 +305,20 @@ public final class AllReduceAveraging implements Averaging {
             throw new IllegalStateException("no worker holds moments of its own to average");
         }
         int[] contributors = holders.stream().mapToInt(Integer::intValue).toArray();
+        int slices = state.size();
+        int momentSlices = ownMoments.get(holders.get(0)).size();
         List<SliceAverage.Input> inputs = new ArrayList<>();
-        for (int i = 0; i < workers; i++) {
+        for (int i = 0; i < slices; i++) {
             inputs.add(new SliceAverage.Input(i, List.of(state.get(i)), new int[] {-1}, i));
         }
-        for (int i = 0; i < workers; i++) {
+        for (int i = 0; i < momentSlices; i++) {
             int slice = i;
-            inputs.add(new SliceAverage.Input(workers + i, holders.stream().map(w -> ownMoments.get(w).get(slice))
+            inputs.add(new SliceAverage.Input(slices + i, holders.stream().map(w -> ownMoments.get(w).get(slice))
                     .collect(Collectors.toList()), contributors, i));
         }
-        List<ByteBlocks.Ref> means = average(inputs);
-        state = List.copyOf(means.subList(0, workers));
-        moments = List.copyOf(means.subList(workers, 2 * workers));
+        List<ByteBlocks.Ref> means = average(inputs, slices, blocks.oldestRead(state));
+        state = List.copyOf(means.subList(0, slices));
+        moments = List.copyOf(means.subList(slices, slices + momentSlices));
         ownMoments.clear();
         ownMomentsJob.clear();
     }
@@ -225,20 +329,20 @@ public final class AllReduceAveraging implements Averaging {
      * (each reads P/W bytes from the driver, which sends P in all, not P per worker). With parameters
      * only, the parameters and the moments each so.
      */
-    private void startWorkers() {
+    private void startWorkers(int slices) {
         long publishJob = job++;
         NetworkState vector = new NetworkState(driverNet);
         long averaged = parametersOnly ? vector.parameterCount() : vector.length();
         try {
-            List<ByteBlocks.Ref> driverSlices = new ArrayList<>(ReplicaRound.publish(vector, 0, averaged, workers,
+            List<ByteBlocks.Ref> driverSlices = new ArrayList<>(ReplicaRound.publish(vector, 0, averaged, slices,
                     i -> blocks.driverSlice(publishJob, i)));
             if (parametersOnly) {
-                driverSlices.addAll(ReplicaRound.publish(vector, averaged, vector.length(), workers,
-                        i -> blocks.driverSlice(publishJob, workers + i)));
+                driverSlices.addAll(ReplicaRound.publish(vector, averaged, vector.length(), slices,
+                        i -> blocks.driverSlice(publishJob, slices + i)));
             }
-            List<ByteBlocks.Ref> means = costs.excluded(() -> average(List.of(driverSlices), new int[] {-1}));
-            state = List.copyOf(means.subList(0, workers));
-            moments = parametersOnly ? List.copyOf(means.subList(workers, 2 * workers)) : null;
+            List<ByteBlocks.Ref> means = costs.excluded(() -> average(List.of(driverSlices), new int[] {-1}, publishJob));
+            state = List.copyOf(means.subList(0, slices));
+            moments = parametersOnly ? List.copyOf(means.subList(slices, 2 * slices)) : null;
             ownMoments.clear();
             ownMomentsJob.clear();
         } finally {
@@ -246,18 +350,44 @@ public final class AllReduceAveraging implements Averaging {
         }
     }
 
+    /**
+     * Builds a replica on the executor that joined, in a job of one task of its own that runs while
+     * the rounds go on without it: its first round then starts like any other worker's, instead of
+     * holding up that round while it builds the network and sets up its kernels (seconds).
+     */
+    @Override
+    public Future<?> prepare(String executorId, String host) {
+        if (jsc.sc().isLocal()) {
+            return CompletableFuture.completedFuture(null);
+        }
+        String run = blocks.run();
+        Broadcast<String> conf = configuration;
+        return PlacedRounds.onExecutors(jsc.parallelize(List.of(executorId), 1), List.<String[]>of(new String[] {host, executorId}))
+                .foreachAsync(id -> {
+                    Nd4jSetup.useTaskCpus();
+                    Replicas.prepare(run, () -> ResNet34.fromJson(conf.value()));
+                });
+    }
+
     @Override
     public ComputationGraph network() {
         if (!driverCurrent) {
+            state = readable(state, "the averaged state");
             if (parametersOnly && moments == null) {
-                synchroniseMoments();
+                for (Map.Entry<Integer, List<ByteBlocks.Ref>> own : ownMoments.entrySet()) {
+                    own.setValue(readable(own.getValue(), "worker " + own.getKey() + "'s own moments"));
+                }
+                try {
+                    synchroniseMoments();
+                } catch (RoundFailedException e) {
+                    throw new RoundLostException(e.getMessage() + "; averaging the workers' own moments failed", e);
+                }
             }
-            requireAlive(state);
             try {
                 NetworkState vector = new NetworkState(driverNet);
                 ReplicaRound.load(vector, 0, state, -1, i -> false);
                 if (parametersOnly) {
-                    requireAlive(moments);
+                    moments = readable(moments, "the averaged moments");
                     ReplicaRound.load(vector, vector.parameterCount(), moments, -1, i -> false);
                 }
             } catch (ByteBlocks.MissingBlockException e) {
@@ -289,33 +419,38 @@ public final class AllReduceAveraging implements Averaging {
     }
 
     /**
-     * Runs one job of the round, failing with {@link RoundLostException} when it cannot complete or an
-     * executor holding its input is gone. An out-of-memory failure is passed on as it is: a redo
-     * would run out again.
+     * Runs one job of the round, failing with {@link RoundFailedException} when it cannot complete: an
+     * executor it needs is lost (before it starts, or meanwhile, when the job is cancelled at once),
+     * or its tasks fail beyond Spark's retries. An out-of-memory failure is passed on as it is: a
+     * redo would run out again.
      */
     private <T> List<T> run(String what, List<ByteBlocks.Ref> input, Supplier<List<T>> action) {
-        requireAlive(input);
-        inputExecutors = input.stream().map(ByteBlocks.Ref::executorId).collect(Collectors.toSet());
-        jsc.setJobGroup(jobGroup, "all-reduce " + what + " (job " + job + ")", false);
+        lostDuringJob.clear();
+        inputExecutors = input.stream().flatMap(ref -> ref.holders().stream()).collect(Collectors.toSet());
+        jobRunning = true;
+        // interrupted when cancelled: a task waiting for a lost executor's block frees its slot at once
+        jsc.setJobGroup(jobGroup, "all-reduce " + what + " (job " + job + ")", true);
         try {
+            for (ByteBlocks.Ref ref : input) {
+                if (ref.without(lostExecutors) == null) {
+                    throw new RoundFailedException("executor " + ref.executorId() + " was lost with block " + ref.name()
+                            + " that the " + what + " job reads", null);
+                }
+            }
             return action.get();
+        } catch (RoundFailedException e) {
+            throw e;
         } catch (Exception e) { // Spark's jobs throw SparkException, a checked exception Scala does not declare
             if (OutOfMemory.findIn(e) != null) {
                 throw e instanceof RuntimeException r ? r : new IllegalStateException(e);
             }
-            throw new RoundLostException("the all-reduce " + what + " job failed: " + firstLine(e), e);
+            String cause = lostDuringJob.isEmpty() ? firstLine(e)
+                    : "executor " + String.join(" and ", new TreeSet<>(lostDuringJob)) + " was lost";
+            throw new RoundFailedException("the all-reduce " + what + " job failed: " + cause, e);
         } finally {
+            jobRunning = false;
             inputExecutors = Set.of();
             jsc.clearJobGroup();
-        }
-    }
-
-    private void requireAlive(List<ByteBlocks.Ref> refs) {
-        for (ByteBlocks.Ref ref : refs) {
-            if (lostExecutors.contains(ref.executorId())) {
-                throw new RoundLostException("executor " + ref.executorId() + " was lost with block " + ref.name()
-                        + " of the averaged state", null);
-            }
         }
     }
 

@@ -1,5 +1,7 @@
 package io.github.sparkresnet.averaging;
 
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.Future;
 import org.apache.spark.api.java.JavaRDD;
 import org.deeplearning4j.nn.graph.ComputationGraph;
 import org.nd4j.linalg.dataset.DataSet;
@@ -39,6 +41,14 @@ public interface Averaging extends AutoCloseable {
      * state at the start of the current epoch, so the epoch can be fitted again.
      */
     void rewind();
+
+    /**
+     * Prepares an executor that joined the run (on {@code host}) to take a worker, without holding up
+     * the rounds; completes when it is ready. By default there is nothing to prepare.
+     */
+    default Future<?> prepare(String executorId, String host) {
+        return CompletableFuture.completedFuture(null);
+    }
 
     /** A line about the rounds since the last call (what averaging cost), or empty. */
     default String roundSummary() {

@@ -31,6 +31,26 @@ public final class MinibatchRecorder implements Serializable {
         this.memory = memory;
     }
 
+    /** What had been recorded at some point, on the driver. */
+    record Mark(double lossSum, long examples) {
+    }
+
+    /** On the driver: what has been recorded so far. */
+    Mark mark() {
+        return new Mark(lossSum.value(), examples.value());
+    }
+
+    /**
+     * On the driver: back to {@code mark}, forgetting what the tasks of a round that was not averaged
+     * in recorded (its minibatches are fitted again).
+     */
+    void rollBack(Mark mark) {
+        lossSum.reset();
+        lossSum.add(mark.lossSum());
+        examples.reset();
+        examples.add(mark.examples());
+    }
+
     /** Fits one minibatch on {@code net} and records it. */
     void fit(ComputationGraph net, org.nd4j.linalg.dataset.api.DataSet minibatch) {
         before(net);

@@ -13,32 +13,39 @@ import scala.collection.JavaConverters;
 import scala.reflect.ClassTag;
 
 /**
- * A round's minibatches, partition {@code w} asking to run on a given executor: where worker
- * {@code w}'s own Adam moments are ({@code --averaged parameters}), so that its task finds them in its
- * replica instead of reading them over the network. Spark places a task on the executor it prefers
- * when that executor has a free slot as the round starts (rounds start with every slot free); a task
- * placed elsewhere still runs, reading the moments from their blocks.
+ * An RDD whose partition {@code p} asks to run on a given executor. For a round's minibatches: where
+ * worker {@code w}'s own Adam moments are ({@code --averaged parameters}), so that its task finds them
+ * in its replica instead of reading them over the network; for the task that prepares an executor
+ * that joined ({@link AllReduceAveraging#prepare}): that executor. Spark places a task on the executor
+ * it prefers when that executor has a free slot as the job starts (rounds start with every slot
+ * free); a task placed elsewhere still runs.
  */
-final class PlacedRounds extends RDD<DataSet> {
+final class PlacedRounds<T> extends RDD<T> {
     private static final long serialVersionUID = 1L;
-    private final ClassTag<DataSet> tag;
+    private final ClassTag<T> tag;
     /** Spark's name of each partition's executor ({@code executor_HOST_ID}). */
     private final String[] places;
 
-    private PlacedRounds(RDD<DataSet> round, String[] places, ClassTag<DataSet> tag) {
-        super(round, tag);
+    private PlacedRounds(RDD<T> parent, String[] places, ClassTag<T> tag) {
+        super(parent, tag);
         this.tag = tag;
         this.places = places;
     }
 
     /** {@code round} with partition {@code w} preferring the executor that holds {@code at.get(w)}. */
     static JavaRDD<DataSet> on(JavaRDD<DataSet> round, List<ByteBlocks.Ref> at) {
-        String[] places = at.stream().map(ref -> "executor_" + ref.host() + "_" + ref.executorId()).toArray(String[]::new);
-        return new PlacedRounds(round.rdd(), places, round.classTag()).toJavaRDD();
+        return onExecutors(round, at.stream().map(ref -> new String[] {ref.host(), ref.executorId()})
+                .collect(java.util.stream.Collectors.toList()));
+    }
+
+    /** {@code rdd} with partition {@code p} preferring the executor {@code executors.get(p)} (host, id). */
+    static <T> JavaRDD<T> onExecutors(JavaRDD<T> rdd, List<String[]> executors) {
+        String[] places = executors.stream().map(e -> "executor_" + e[0] + "_" + e[1]).toArray(String[]::new);
+        return new PlacedRounds<>(rdd.rdd(), places, rdd.classTag()).toJavaRDD();
     }
 
     @Override
-    public Iterator<DataSet> compute(Partition split, TaskContext context) {
+    public Iterator<T> compute(Partition split, TaskContext context) {
         return firstParent(tag).iterator(split, context);
     }
 

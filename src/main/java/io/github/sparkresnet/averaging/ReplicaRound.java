@@ -36,6 +36,7 @@ import org.nd4j.linalg.dataset.DataSet;
 final class ReplicaRound implements Function2<Integer, Iterator<DataSet>, Iterator<ReplicaRound.Report>> {
     private final RoundBlocks blocks;
     private final long job;
+    private final long oldestRead;
     private final int slices;
     private final Broadcast<String> configuration;
     private final Inputs inputs;
@@ -80,6 +81,7 @@ final class ReplicaRound implements Function2<Integer, Iterator<DataSet>, Iterat
                  double learningRate, MinibatchRecorder recorder) {
         this.blocks = blocks;
         this.job = job;
+        this.oldestRead = blocks.oldestRead(inputs.all());
         this.slices = slices;
         this.configuration = configuration;
         this.inputs = inputs;
@@ -91,7 +93,7 @@ final class ReplicaRound implements Function2<Integer, Iterator<DataSet>, Iterat
     public Iterator<Report> call(Integer worker, Iterator<DataSet> minibatches) {
         long t0 = System.nanoTime();
         Nd4jSetup.useTaskCpus();
-        blocks.sweepBefore(job);
+        blocks.sweepBefore(oldestRead);
         if (!minibatches.hasNext()) {
             return List.of(new Report(worker, 0, List.of(), List.of(), SliceTraffic.NONE, 0, 0, 0)).iterator();
         }
@@ -101,29 +103,44 @@ final class ReplicaRound implements Function2<Integer, Iterator<DataSet>, Iterat
         ComputationGraph replica = taken.net();
         NetworkState vector = new NetworkState(replica);
         long averaged = inputs.parametersOnly() ? vector.parameterCount() : vector.length();
-        SliceTraffic traffic = load(vector, 0, inputs.state(), worker, i -> i == worker);
-        if (inputs.moments() != null) {
-            traffic = traffic.plus(load(vector, averaged, inputs.moments(), worker, i -> i == worker));
-        } else if (ownMoments && !taken.current()) {
-            traffic = traffic.plus(load(vector, averaged, inputs.own().get(worker), worker, i -> true));
-        }
-        // dl4j-spark's workers start every round with DL4J's iteration and epoch counters at 0
-        // (ComputationGraphConfiguration.clone() does not copy them), so Adam's bias correction
-        // starts over each round; the replicas do the same, to compute what it computes.
-        NetworkState.setClock(replica, learningRate, 0, 0);
-        long t1 = System.nanoTime();
+        boolean insideDl4j = false;
+        long t1;
         long images = 0;
-        while (minibatches.hasNext()) {
-            DataSet minibatch = minibatches.next();
-            recorder.fit(replica, minibatch);
-            images += minibatch.numExamples();
+        SliceTraffic traffic;
+        try {
+            traffic = load(vector, 0, inputs.state(), worker, i -> i == worker);
+            if (inputs.moments() != null) {
+                traffic = traffic.plus(load(vector, averaged, inputs.moments(), worker, i -> i == worker));
+            } else if (ownMoments && !taken.current()) {
+                traffic = traffic.plus(load(vector, averaged, inputs.own().get(worker), worker, i -> true));
+            }
+            // dl4j-spark's workers start every round with DL4J's iteration and epoch counters at 0
+            // (ComputationGraphConfiguration.clone() does not copy them), so Adam's bias correction
+            // starts over each round; the replicas do the same, to compute what it computes.
+            NetworkState.setClock(replica, learningRate, 0, 0);
+            t1 = System.nanoTime();
+            while (minibatches.hasNext()) {
+                DataSet minibatch = minibatches.next();
+                insideDl4j = true;
+                recorder.fit(replica, minibatch);
+                insideDl4j = false;
+                images += minibatch.numExamples();
+            }
+        } catch (RuntimeException | Error e) {
+            if (!insideDl4j) {
+                // stopped between minibatches (the task killed when the round failed, a block missing):
+                // the replica is whole and published nothing, and any task overwrites its state
+                Replicas.returnUnpublished(blocks.run(), replica, job);
+            }
+            throw e;
         }
         long t2 = System.nanoTime();
         List<ByteBlocks.Ref> published = publish(vector, 0, averaged, slices, i -> blocks.workerSlice(job, worker, i));
         List<ByteBlocks.Ref> moments = inputs.parametersOnly()
                 ? publish(vector, averaged, vector.length(), slices, i -> blocks.workerMoments(job, worker, i))
                 : List.of();
-        // Only a replica whose task got this far goes back: one interrupted inside DL4J is dropped.
+        // Only a replica whose task got this far or stopped between minibatches goes back: one that
+        // failed inside DL4J is dropped.
         Replicas.release(blocks.run(), replica, job, inputs.parametersOnly() ? worker : -1);
         recorder.memory().recordPeak(ProcessMemory.now());
         return List.of(new Report(worker, images, published, moments, traffic, t1 - t0, t2 - t1,

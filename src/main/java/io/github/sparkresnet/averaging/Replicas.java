@@ -82,6 +82,36 @@ final class Replicas {
         }
     }
 
+    /**
+     * Hands back a replica that job {@code job}'s task took and stopped using before it published
+     * anything: any later job may take it.
+     */
+    static void returnUnpublished(String run, ComputationGraph replica, long job) {
+        synchronized (IDLE) {
+            IDLE.computeIfAbsent(run, r -> new ArrayList<>()).add(new Idle(replica, job + 1, -1, -1));
+        }
+    }
+
+    /**
+     * Builds a replica of {@code run} for this JVM's first task, and runs it once on a small random
+     * minibatch so that the native kernels and memory it needs are set up: an executor that joins
+     * mid-run is prepared this way while the others train. Any job may take it; every task
+     * overwrites its whole state first.
+     */
+    static void prepare(String run, Supplier<ComputationGraph> build) {
+        ComputationGraph net = build.get();
+        org.nd4j.linalg.api.ndarray.INDArray images = org.nd4j.linalg.factory.Nd4j.rand(
+                org.nd4j.linalg.api.buffer.DataType.FLOAT, 2, 3, 32, 32);
+        org.nd4j.linalg.api.ndarray.INDArray labels = net.outputSingle(images).mul(0);
+        labels.putScalar(0, 0, 1);
+        labels.putScalar(1, 0, 1);
+        net.fit(new org.nd4j.linalg.dataset.DataSet(images, labels));
+        synchronized (IDLE) {
+            IDLE.keySet().removeIf(other -> !other.equals(run));
+            IDLE.computeIfAbsent(run, r -> new ArrayList<>()).add(new Idle(net, 0, -1, -1));
+        }
+    }
+
     /** Frees this JVM's idle replicas of {@code run}; returns how many. */
     static int drop(String run) {
         synchronized (IDLE) {

@@ -3,15 +3,20 @@ package io.github.sparkresnet.averaging;
 import io.github.sparkresnet.spark.ByteBlocks;
 
 import java.io.Serializable;
+import java.util.List;
 
 /**
  * The names of one run's all-reduce blocks, and their lifetime. Every Spark job of the run has a
- * sequence number; a job's blocks are read by the next job only (the workers' slices by the job that
- * averages them, the averaged slices by the next round's workers, or by the driver at the end of an
- * epoch), so a task of job {@code n} removes, in its own JVM, the blocks of jobs before {@code n - 1}.
- * The exception are a worker's own Adam moments when only parameters are averaged: published by its
- * fit in job {@code n}, read by its next fit (job {@code n + 2}) wherever that runs, or averaged after
- * the epoch's last round (job {@code n + 2} too); they are removed from job {@code n + 4} on.
+ * sequence number; a job's blocks are read by the next job that succeeds it (the workers' slices by
+ * the job that averages them, the averaged slices by the next round's workers, or by the driver at
+ * the end of an epoch), so a task removes, in its own JVM, the blocks of jobs before the oldest its
+ * job reads ({@link #oldestRead}): job {@code n - 1} for a fit job where nothing fails, and the
+ * state a failed round started from when that round is fitted again. An averaging job keeps the
+ * state its round started from as well, until the next round's fit job: a round that fails while it
+ * is averaged is fitted again from that state. The exception are a worker's own Adam
+ * moments when only parameters are averaged: published by its fit in job {@code n}, read by its next
+ * fit (job {@code n + 2}) wherever that runs, or averaged after the epoch's last round (job
+ * {@code n + 2} too); they are kept two jobs longer.
  */
 record RoundBlocks(String run) implements Serializable {
     private static final String PREFIX = "sparkresnet_";
@@ -41,12 +46,21 @@ record RoundBlocks(String run) implements Serializable {
         return PREFIX + run + "_" + job + "_" + part;
     }
 
-    /** Removes this JVM's blocks of the run that no job from {@code job} on reads; returns how many. */
-    int sweepBefore(long job) {
+    /**
+     * Removes this JVM's blocks of the run that a job reading blocks of job {@code oldestRead} on, and
+     * every job after it, no longer need; returns how many.
+     */
+    int sweepBefore(long oldestRead) {
         return ByteBlocks.removeLocal(name -> {
             long of = jobOf(name);
-            return of >= 0 && of < job - (isMoments(name) ? 3 : 1);
+            return of >= 0 && of < oldestRead - (isMoments(name) ? 2 : 0);
         });
+    }
+
+    /** The oldest job whose blocks (other than own moments, which are kept longer) {@code inputs} name. */
+    long oldestRead(List<ByteBlocks.Ref> inputs) {
+        return inputs.stream().map(ByteBlocks.Ref::name).filter(name -> !isMoments(name))
+                .mapToLong(this::jobOf).min().orElseThrow(() -> new IllegalArgumentException("a job reads no blocks"));
     }
 
     private boolean isMoments(String name) {

@@ -6,25 +6,44 @@ import org.apache.spark.rdd.PartitionPruningRDD;
 import org.apache.spark.storage.StorageLevel;
 import org.nd4j.linalg.dataset.DataSet;
 import java.io.Serializable;
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.Deque;
+import java.util.List;
+import java.util.Set;
+import java.util.TreeSet;
 import scala.Tuple2;
 import scala.runtime.AbstractFunction1;
 
 /**
- * Cuts an epoch's minibatches into parameter-averaging rounds of exactly one partition per worker.
+ * Cuts an epoch's minibatches into parameter-averaging rounds of one partition per worker, and hands
+ * them out one round at a time, as many partitions as the round has workers.
  *
  * <p>dl4j-spark's worker fits at most {@code averagingFrequency} minibatches per round and silently
  * drops the rest of its partition; its own split-and-repartition of a larger RDD overfills some
  * workers (measured: 9,552 of 10,000 images trained in an epoch). So the epoch's minibatches, in their
  * shuffled order, are laid out once per epoch (one shuffle, cached): minibatch {@code k} goes to
- * partition {@code k / frequency}, in order, and round {@code r} is partitions {@code r*workers} to
- * {@code r*workers + workers - 1}, so that worker {@code w} of round {@code r} fits minibatches
- * {@code (r*workers + w)*frequency} onwards. Every minibatch is then fitted exactly once per epoch, and
- * a round costs no shuffle of its own.
+ * partition {@code k / frequency}, in order, and a round is the next partitions in line, worker
+ * {@code w} fitting the round's {@code w}-th. With the planned number of workers throughout, round
+ * {@code r} is partitions {@code r*workers} to {@code r*workers + workers - 1}, so worker {@code w}
+ * of round {@code r} fits minibatches {@code (r*workers + w)*frequency} onwards. A round that could
+ * not be averaged in is put back at the head of the line ({@link #putBack}), so whatever the workers
+ * do, every minibatch is fitted exactly once per epoch, and a round costs no shuffle of its own.
  */
 public final class Rounds implements AutoCloseable {
     private final JavaRDD<DataSet> layout;
     private final int workers;
     private final int count;
+    private final Deque<Integer> waiting = new ArrayDeque<>();
+    private int handedOut;
+
+    /** One round: its minibatches (one partition per worker), which layout partitions they are, and its place. */
+    public record Round(int sequence, List<Integer> partitions, JavaRDD<DataSet> minibatches, double position) {
+        public int workers() {
+            return partitions.size();
+        }
+    }
 
     /** {@code minibatches}: the epoch's {@code total} minibatches in their (shuffled) order, in one partition. */
     public Rounds(JavaRDD<DataSet> minibatches, long total, int workers, int frequency, StorageLevel level) {
@@ -36,16 +55,54 @@ public final class Rounds implements AutoCloseable {
                 .repartitionAndSortWithinPartitions(new ByIndex(count * workers, frequency))
                 .values()
                 .persist(level);
+        restart();
     }
 
+    /** The rounds of an epoch with the planned workers throughout. */
     public int count() {
         return count;
     }
 
-    /** Round {@code r}: {@code workers} partitions, partition {@code w} holding worker {@code w}'s minibatches. */
-    public JavaRDD<DataSet> round(int r) {
-        return JavaRDD.fromRDD(PartitionPruningRDD.create(layout.rdd(), new InRange(r * workers, r * workers + workers)),
+    /** Puts every partition back in line, in order: the epoch starts again. */
+    public void restart() {
+        waiting.clear();
+        for (int p = 0; p < count * workers; p++) {
+            waiting.add(p);
+        }
+        handedOut = 0;
+    }
+
+    public boolean done() {
+        return waiting.isEmpty();
+    }
+
+    /**
+     * The next round, of {@code workers} partitions (fewer at the end). Its {@code position} is the
+     * share of the epoch handed out before it (with the planned workers, round {@code r}'s is
+     * {@code r / count()}): where the learning-rate schedule stands.
+     */
+    public Round next(int workers) {
+        if (workers < 1) {
+            throw new IllegalArgumentException("a round needs a worker; asked for " + workers);
+        }
+        List<Integer> partitions = new ArrayList<>(workers);
+        for (int w = 0; w < workers && !waiting.isEmpty(); w++) {
+            partitions.add(waiting.poll());
+        }
+        int done = count * this.workers - waiting.size() - partitions.size();
+        double position = (double) done / (count * this.workers);
+        Set<Integer> chosen = Set.copyOf(partitions);
+        List<Integer> inOrder = new ArrayList<>(new TreeSet<>(chosen)); // Spark keeps the parent's order
+        JavaRDD<DataSet> rdd = JavaRDD.fromRDD(PartitionPruningRDD.create(layout.rdd(), new Among(chosen)),
                 layout.classTag());
+        return new Round(handedOut++, List.copyOf(inOrder), rdd, position);
+    }
+
+    /** A round whose work was not averaged in: its partitions go back to the head of the line, in order. */
+    public void putBack(Round round) {
+        List<Integer> back = new ArrayList<>(round.partitions());
+        Collections.reverse(back);
+        back.forEach(waiting::addFirst);
     }
 
     @Override
@@ -53,20 +110,17 @@ public final class Rounds implements AutoCloseable {
         layout.unpersist(false);
     }
 
-    /** Partitions [from, to); a Scala function that Spark can ship with the pruned RDD. */
-    private static final class InRange extends AbstractFunction1<Object, Object> implements Serializable {
-        private final int from;
-        private final int to;
+    /** Partitions in a set; a Scala function that Spark can ship with the pruned RDD. */
+    private static final class Among extends AbstractFunction1<Object, Object> implements Serializable {
+        private final Set<Integer> partitions;
 
-        InRange(int from, int to) {
-            this.from = from;
-            this.to = to;
+        Among(Set<Integer> partitions) {
+            this.partitions = partitions;
         }
 
         @Override
         public Object apply(Object partition) {
-            int p = (Integer) partition;
-            return p >= from && p < to;
+            return partitions.contains((Integer) partition);
         }
     }
 

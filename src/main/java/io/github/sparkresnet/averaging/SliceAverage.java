@@ -14,13 +14,16 @@ import org.apache.spark.api.java.function.Function;
 /**
  * The reduce step of one all-reduce round, as a Spark task per slice: read slice {@code i} of every
  * worker that trained (in a ring order: see {@link #call}), average them ({@link SliceMean}) and
- * publish the mean for the next round.
+ * publish the mean for the next round, with copies on other executors: the state the next round
+ * starts from, which must outlive any one executor.
  * (With {@code --averaged parameters}, a job may hold a slice of the parameters and one of the
  * moments per task.)
  */
 final class SliceAverage implements Function<SliceAverage.Input, SliceAverage.Report> {
     private final RoundBlocks blocks;
     private final long job;
+    private final long oldestRead;
+    private final int copies;
     private final ExecutorMemory memory;
 
     /**
@@ -36,16 +39,23 @@ final class SliceAverage implements Function<SliceAverage.Input, SliceAverage.Re
     record Report(int slice, ByteBlocks.Ref mean, SliceTraffic traffic, long nanos) implements Serializable {
     }
 
-    SliceAverage(RoundBlocks blocks, long job, ExecutorMemory memory) {
+    /**
+     * Job {@code job}, whose tasks keep the blocks of job {@code keepFrom} on (the state the round
+     * started from, which a failed round is fitted again from); each mean is stored with
+     * {@code copies - 1} copies on other executors, so that it outlives its executor.
+     */
+    SliceAverage(RoundBlocks blocks, long job, long keepFrom, int copies, ExecutorMemory memory) {
         this.blocks = blocks;
         this.job = job;
+        this.oldestRead = keepFrom;
+        this.copies = copies;
         this.memory = memory;
     }
 
     @Override
     public Report call(Input in) {
         long t0 = System.nanoTime();
-        blocks.sweepBefore(job);
+        blocks.sweepBefore(oldestRead);
         int n = in.parts().size();
         ByteBlocks.Read[] reads = new ByteBlocks.Read[n];
         try {
@@ -62,7 +72,7 @@ final class SliceAverage implements Function<SliceAverage.Input, SliceAverage.Re
                 parts.add(read.chunks());
             }
             ByteBuffer mean = SliceMean.into(parts, ByteBlocks.allocate(Math.toIntExact(reads[0].size()))).flip();
-            ByteBlocks.Ref ref = ByteBlocks.put(blocks.meanSlice(job, in.slice()), mean);
+            ByteBlocks.Ref ref = ByteBlocks.put(blocks.meanSlice(job, in.slice()), mean, copies);
             memory.recordPeak(ProcessMemory.now()); // the inputs still held, the mean published
             return new Report(in.slice(), ref, traffic, System.nanoTime() - t0);
         } finally {

@@ -23,9 +23,14 @@ import org.nd4j.evaluation.classification.Evaluation;
 public record EpochMetrics(String runId, int epoch, Instant start, Instant end, EvalResult eval, Training training,
                            Settings settings, Map<String, String> versions, MemoryUsage memory) {
 
-    /** What training did in the epoch; {@link #NONE} for a saved model that {@code evaluate} scores. */
-    public record Training(double loss, long images, double seconds, int averagingRounds) {
-        public static final Training NONE = new Training(Double.NaN, 0, Double.NaN, 0);
+    /**
+     * What training did in the epoch: its rounds and the fewest and most workers a round had (fewer
+     * than planned while lost executors were not replaced); {@link #NONE} for a saved model that
+     * {@code evaluate} scores.
+     */
+    public record Training(double loss, long images, double seconds, int averagingRounds, int workersMin,
+                           int workersMax) {
+        public static final Training NONE = new Training(Double.NaN, 0, Double.NaN, 0, 0, 0);
     }
 
     /** The run's settings each row repeats, so rows of different runs compare without their checkpoints. */
@@ -62,6 +67,8 @@ public record EpochMetrics(String runId, int epoch, Instant start, Instant end, 
             column("averaging_rounds", DataTypes.IntegerType, m -> m.training.averagingRounds()),
             column("learning_rate", DataTypes.DoubleType, m -> m.settings.learningRate()),
             column("workers", DataTypes.IntegerType, m -> m.settings.workers()),
+            column("workers_min", DataTypes.IntegerType, m -> m.training.workersMin()),
+            column("workers_max", DataTypes.IntegerType, m -> m.training.workersMax()),
             column("batch_size_per_worker", DataTypes.IntegerType, m -> m.settings.batchSizePerWorker()),
             column("averaging_frequency", DataTypes.IntegerType, m -> m.settings.averagingFrequency()),
             column("seed", DataTypes.LongType, m -> m.settings.seed()),

@@ -55,6 +55,16 @@ public final class TrainConfig implements Serializable {
                     + "Default: ${DEFAULT-VALUE}.")
     public int workers;
 
+    @Option(names = "--min-workers", defaultValue = "1", paramLabel = "N",
+            description = "Fewest workers a round trains with while lost executors are not yet replaced "
+                    + "(--averaging allreduce); below it the run waits up to --worker-wait seconds for executors, "
+                    + "then stops. Default: ${DEFAULT-VALUE}.")
+    public int minWorkers;
+
+    @Option(names = "--worker-wait", defaultValue = "300", paramLabel = "S",
+            description = "Seconds to wait for executors when fewer than --min-workers remain. Default: ${DEFAULT-VALUE}.")
+    public int workerWaitSeconds;
+
     @Option(names = "--averaging-frequency", defaultValue = "10", paramLabel = "N",
             description = "Minibatches each worker fits between two parameter averages. Default: ${DEFAULT-VALUE}.")
     public int averagingFrequency;
@@ -182,6 +192,11 @@ public final class TrainConfig implements Serializable {
         positive("--aggregation-depth", aggregationDepth);
         positive("--progress-seconds", progressSeconds);
         notNegative("--workers", workers);
+        positive("--min-workers", minWorkers);
+        notNegative("--worker-wait", workerWaitSeconds);
+        if (workers > 0 && minWorkers > workers) {
+            throw new BadInputException("--min-workers " + minWorkers + ": expected at most --workers (" + workers + ")");
+        }
         notNegative("--prefetch", prefetch);
         notNegative("--limit-train", limitTrain);
         notNegative("--keep-checkpoints", keepCheckpoints);

@@ -7,7 +7,9 @@ import io.github.sparkresnet.averaging.AllReduceAveraging;
 import io.github.sparkresnet.averaging.Averaging;
 import io.github.sparkresnet.averaging.DriverAveraging;
 import io.github.sparkresnet.averaging.ExecutorMemory;
+import io.github.sparkresnet.averaging.Membership;
 import io.github.sparkresnet.averaging.MinibatchRecorder;
+import io.github.sparkresnet.averaging.RoundFailedException;
 import io.github.sparkresnet.averaging.RoundLostException;
 import io.github.sparkresnet.averaging.Rounds;
 import io.github.sparkresnet.data.CifarReader;
@@ -124,10 +126,16 @@ public final class TrainingJob {
     public static final String LEASE_STALE_SECONDS = "spark.sparkresnet.lease.staleSeconds";
 
     /**
-     * Spark setting: how many times an epoch is started before losing the workers' shared state (an
-     * executor dying mid-epoch) fails the run. Default 3.
+     * Spark setting: how many times an epoch is started before losing the workers' shared state (every
+     * executor holding part of it dying within a round) fails the run. Default 3.
      */
     public static final String EPOCH_ATTEMPTS = "spark.sparkresnet.epochAttempts";
+
+    /**
+     * Spark setting: how many times in a row one round may fail (an executor lost during it, or its
+     * tasks failing) before the run stops. Each failure costs only that round. Default 8.
+     */
+    public static final String ROUND_ATTEMPTS = "spark.sparkresnet.roundAttempts";
 
     /** Trains every epoch not yet checkpointed; returns the final network. */
     public ComputationGraph run(Plan plan) {
@@ -159,18 +167,19 @@ public final class TrainingJob {
                 config.averagingFrequency, plan.roundImages(config), plan.roundsPerEpoch(config),
                 config.averaging.name().toLowerCase(), config.averaged.name().toLowerCase(), progress.nextEpoch,
                 config.epochs);
-        try (Averaging averaging = averaging(jsc, net, plan.workers(), counters.recorder())) {
+        try (Averaging averaging = averaging(jsc, net, plan.workers(), counters.recorder());
+             Membership membership = new Membership(jsc.sc(), plan.workers())) {
             while (!progress.finished(config.epochs)) {
                 int epoch = progress.nextEpoch;
                 Instant start = Instant.now();
                 counters.memory.reset();
-                double trainSeconds = fitEpoch(averaging, plan, epoch, counters, checkpoints);
+                FittedEpoch fitted = fitEpoch(averaging, membership, plan, epoch, counters, checkpoints);
                 String rounds = averaging.roundSummary();
                 if (!rounds.isEmpty()) {
                     LOG.info("epoch {}: {}", epoch, rounds);
                 }
                 net = averaging.network();
-                EpochMetrics row = scoreEpoch(net, epoch, start, trainSeconds, plan, testBatches, counters, jsc,
+                EpochMetrics row = scoreEpoch(net, epoch, start, fitted, plan, testBatches, counters, jsc,
                         checkpoints);
                 lease.ensureHeld();
                 commitEpoch(row, net, progress, metrics, checkpoints);
@@ -218,7 +227,7 @@ public final class TrainingJob {
      * Scores the epoch's network on the test split (on the driver) and makes the epoch's metrics row:
      * what training did, the scores, the settings, memory.
      */
-    private EpochMetrics scoreEpoch(ComputationGraph net, int epoch, Instant start, double trainSeconds, Plan plan,
+    private EpochMetrics scoreEpoch(ComputationGraph net, int epoch, Instant start, FittedEpoch fitted, Plan plan,
                                     List<DataSet> testBatches, EpochCounters counters, JavaSparkContext jsc,
                                     Checkpoints checkpoints) {
         // the evaluator clips probabilities, so NaN parameters could still give a finite val_loss
@@ -227,8 +236,8 @@ public final class TrainingJob {
         counters.memory.measureRetained(jsc, plan.workers());
         EvalResult eval = Evaluator.evaluate(net, testBatches, plan.pair().names(), config.evaluation.tta);
         long seen = counters.examples.value();
-        EpochMetrics.Training training = new EpochMetrics.Training(
-                seen == 0 ? Double.NaN : counters.lossSum.value() / seen, seen, trainSeconds, plan.roundsPerEpoch(config));
+        EpochMetrics.Training training = new EpochMetrics.Training(seen == 0 ? Double.NaN : counters.lossSum.value() / seen,
+                seen, fitted.seconds(), fitted.rounds(), fitted.workersMin(), fitted.workersMax());
         EpochMetrics.Settings settings = new EpochMetrics.Settings(config.schedule().at(epoch - 1), plan.workers(),
                 config.batchSizePerWorker, config.averagingFrequency, config.seed);
         return new EpochMetrics(config.runId, epoch, start, Instant.now(), eval, training, settings, versions(),
@@ -284,36 +293,69 @@ public final class TrainingJob {
                 + " in epoch " + epoch + " (" + where + "); stopped without writing that epoch; " + lastGood);
     }
 
+    /** What fitting an epoch took: seconds (failed attempts included), rounds averaged, fewest and most workers. */
+    private record FittedEpoch(double seconds, int rounds, int workersMin, int workersMax) {
+    }
+
     /**
      * Fits one epoch: its minibatches freshly shuffled (seeded by the epoch), cut into rounds
-     * ({@link Rounds}), each fitted at the schedule's rate for that point of the run. A round that
-     * loses the workers' shared state ({@link RoundLostException}) makes the epoch start again from
-     * the driver's network, with the same minibatches. Ends with the averaged network on the driver
-     * ({@link Averaging#network()}). Returns the seconds spent, failed attempts included.
+     * ({@link Rounds}), each fitted at the schedule's rate for that point of the epoch, with as many
+     * workers as the executors allow ({@link #workersForNextRound}). A round that fails
+     * ({@link RoundFailedException}: an executor lost during it) is fitted again from the state it
+     * started from, its minibatches back in line; a round that loses that state
+     * ({@link RoundLostException}) makes the epoch start again from the driver's network, with the
+     * same minibatches. Ends with the averaged network on the driver ({@link Averaging#network()}).
      */
-    private double fitEpoch(Averaging averaging, Plan plan, int epoch, EpochCounters counters, Checkpoints checkpoints) {
+    private FittedEpoch fitEpoch(Averaging averaging, Membership membership, Plan plan, int epoch,
+                                 EpochCounters counters, Checkpoints checkpoints) {
         // Full minibatches in one shuffled sequence (one partition: a pair is <= 12,000 images),
-        // then laid out in rounds of exactly `workers` partitions (see Rounds).
+        // then laid out in rounds of one partition per worker (see Rounds).
         JavaRDD<DataSet> batches = Minibatches.shuffled(plan.train(), config.batchSizePerWorker, 1,
                 config.seed * 1_000_003L + epoch, Normalization.HALF, config.augment);
         LearningRateSchedule schedule = config.schedule();
         long t0 = System.nanoTime();
         int attempts = Math.max(1, spark.sparkContext().getConf().getInt(EPOCH_ATTEMPTS, 3));
+        int roundAttempts = Math.max(1, spark.sparkContext().getConf().getInt(ROUND_ATTEMPTS, 8));
         StringBuilder lasted = new StringBuilder();
         try (Rounds rounds = new Rounds(batches, plan.minibatches(config), plan.workers(), config.averagingFrequency,
                 StorageLevel.fromString(config.storageLevel))) {
             for (int attempt = 1; ; attempt++) {
                 counters.startEpoch();
+                rounds.restart();
                 long attemptStart = System.nanoTime();
+                int done = 0;
+                int fewest = Integer.MAX_VALUE;
+                int most = 0;
+                RoundFailedException failed = null;
+                int failures = 0;
                 try (ProgressReporter progress = new ProgressReporter(epoch, config.epochs, plan.trainImages(),
                         plan.roundImages(config), counters.examples::value, config.progressSeconds)) {
-                    for (int r = 0; r < rounds.count(); r++) {
-                        averaging.fitRound(rounds.round(r), schedule.at(epoch - 1 + (double) r / rounds.count()));
-                        requireFinite("training loss", counters.lossSum.value(), epoch, "averaging round " + (r + 1)
+                    while (!rounds.done()) {
+                        int workers = workersForNextRound(averaging, membership, plan, epoch, done, failed);
+                        failed = null;
+                        Rounds.Round round = rounds.next(workers);
+                        try {
+                            averaging.fitRound(round.minibatches(), schedule.at(epoch - 1 + round.position()));
+                        } catch (RoundFailedException e) {
+                            rounds.putBack(round);
+                            failed = e;
+                            if (++failures >= roundAttempts) {
+                                throw new EpochLostException("run " + config.runId + ": round " + (done + 1) + " of epoch "
+                                        + epoch + " failed " + failures + " times in a row (the last: " + e.getMessage()
+                                        + "). Completed epochs are checkpointed: continue with --resume, or allow more "
+                                        + "tries with " + ROUND_ATTEMPTS, e);
+                            }
+                            continue;
+                        }
+                        failures = 0;
+                        done++;
+                        fewest = Math.min(fewest, round.workers());
+                        most = Math.max(most, round.workers());
+                        requireFinite("training loss", counters.lossSum.value(), epoch, "averaging round " + done
                                 + " of " + rounds.count(), checkpoints);
                     }
                     averaging.network(); // the driver gathers the epoch's state while the workers still hold it
-                    return (System.nanoTime() - t0) / 1e9;
+                    return new FittedEpoch((System.nanoTime() - t0) / 1e9, done, fewest, most);
                 } catch (RoundLostException e) {
                     lasted.append(lasted.length() == 0 ? "" : ", ")
                             .append(String.format("%.0f s", (System.nanoTime() - attemptStart) / 1e9));
@@ -329,6 +371,69 @@ public final class TrainingJob {
                 }
             }
         }
+    }
+
+    /**
+     * The workers the next round of the epoch gets ({@link Membership#workers}; always the planned
+     * number with {@code --averaging driver}), waiting up to {@code --worker-wait} while fewer than
+     * {@code --min-workers} are possible. Says in one line each what changed since the last round: an
+     * executor lost (with the round it failed, {@code failed}), joined, or being decommissioned.
+     */
+    private int workersForNextRound(Averaging averaging, Membership membership, Plan plan, int epoch, int done,
+                                    RoundFailedException failed) {
+        Membership.Events events = membership.drain();
+        boolean elastic = config.averaging == Averaging.Kind.ALLREDUCE;
+        for (Membership.Arrival arrival : events.arrived()) {
+            if (elastic) { // it joins once prepared, while the rounds go on
+                membership.preparing(arrival.id(), averaging.prepare(arrival.id(), arrival.host()));
+            } else {
+                LOG.info("executor {} joined: {} workers from round {} of epoch {}", arrival.id(), plan.workers(),
+                        done + 1, epoch);
+            }
+        }
+        int workers = elastic ? membership.workers() : plan.workers();
+        String from = done == 0 ? "the epoch's start" : "round " + done + "'s state";
+        for (Membership.Lost lost : events.lost()) {
+            if (lost.decommissioned() && failed == null) {
+                LOG.info("executor {} left, decommissioned, after round {} of epoch {}: {} of {} workers from {}",
+                        lost.id(), done, epoch, workers, plan.workers(), from);
+                continue;
+            }
+            LOG.warn("executor {} lost {} round {} of epoch {}: continuing with {} of {} workers from {} ({})", lost.id(),
+                    failed != null ? "in" : "after", failed != null ? done + 1 : done, epoch, workers, plan.workers(), from,
+                    lost.reason());
+        }
+        if (failed != null && events.lost().isEmpty()) {
+            LOG.warn("round {} of epoch {} failed: {}; fitting it again with {} of {} workers from {}", done + 1, epoch,
+                    failed.getMessage(), workers, plan.workers(), from);
+        }
+        for (String id : events.decommissioning()) {
+            LOG.info("executor {} is being decommissioned: {} of {} workers from round {} of epoch {}", id, workers,
+                    plan.workers(), done + 1, epoch);
+        }
+        for (String id : events.joined()) {
+            LOG.info("executor {} joined: {} of {} workers from round {} of epoch {}", id, workers, plan.workers(),
+                    done + 1, epoch);
+        }
+        int minimum = Math.min(config.minWorkers, plan.workers());
+        if (workers < minimum) {
+            LOG.warn("epoch {}: {} of {} workers, fewer than --min-workers {}: waiting up to {} s for executors", epoch,
+                    workers, plan.workers(), minimum, config.workerWaitSeconds);
+            try {
+                workers = membership.awaitWorkers(minimum, Duration.ofSeconds(config.workerWaitSeconds));
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new IllegalStateException("interrupted while waiting for executors", e);
+            }
+            if (workers < minimum) {
+                throw new EpochLostException("run " + config.runId + ": epoch " + epoch + " had " + workers + " of "
+                        + plan.workers() + " workers for " + config.workerWaitSeconds + " s, fewer than --min-workers "
+                        + minimum + ". Completed epochs are checkpointed: continue with --resume once executors are "
+                        + "back, or lower --min-workers", failed);
+            }
+            LOG.info("epoch {}: {} of {} workers from round {}", epoch, workers, plan.workers(), done + 1);
+        }
+        return workers;
     }
 
     private Averaging averaging(JavaSparkContext jsc, ComputationGraph net, int workers, MinibatchRecorder recorder) {

@@ -53,7 +53,7 @@ class CheckCommandTest {
         roc.eval(Nd4j.createFromArray(labels), Nd4j.createFromArray(predicted));
         EvalResult eval = new EvalResult(e, roc, 0.5, 4, 0.1, List.of("airplane", "bird"),
                 TestTimeAugmentation.NONE);
-        return new EpochMetrics(runId, epoch, Instant.now(), Instant.now(), eval, new EpochMetrics.Training(0.4, 8, 1.0, 1),
+        return new EpochMetrics(runId, epoch, Instant.now(), Instant.now(), eval, new EpochMetrics.Training(0.4, 8, 1.0, 1, 1, 1),
                 new EpochMetrics.Settings(1e-3, 2, 4, 1, 42), Map.of("spark", "test"), MemoryUsage.UNKNOWN);
     }
 

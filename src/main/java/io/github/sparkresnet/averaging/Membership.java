@@ -1,0 +1,173 @@
+package io.github.sparkresnet.averaging;
+
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.Future;
+import org.apache.spark.SparkContext;
+import org.apache.spark.scheduler.SparkListener;
+import org.apache.spark.scheduler.SparkListenerExecutorAdded;
+import org.apache.spark.scheduler.SparkListenerExecutorRemoved;
+import scala.collection.JavaConverters;
+
+/**
+ * Which executors the run can train on, from Spark's own membership: executors added and removed
+ * (listener events), and those being decommissioned (the task scheduler's state, which Spark 3.5
+ * announces to no listener). The number of workers a round gets follows from it ({@link #workers}).
+ * An executor that registers mid-run counts once it is prepared ({@link #preparing}): until then
+ * the rounds go on without it.
+ *
+ * <p>Events are collected as they come and handed out at round boundaries ({@link #drain}), where
+ * the caller says what they changed, one line each.
+ */
+public final class Membership implements AutoCloseable {
+    /** An executor Spark removed, Spark's reason, and whether it left decommissioned (rather than died). */
+    public record Lost(String id, String reason, boolean decommissioned) {
+    }
+
+    /** An executor that registered: its id and host. */
+    public record Arrival(String id, String host) {
+    }
+
+    /**
+     * What changed since the last {@link #drain}: executors lost, registered (to be prepared), joined
+     * (prepared: they count as workers from now on) and found being decommissioned.
+     */
+    public record Events(List<Lost> lost, List<Arrival> arrived, List<String> joined, List<String> decommissioning) {
+    }
+
+    private final SparkContext sc;
+    private final int planned;
+    private final int taskCpus;
+    /** Executors registered and not removed, with their task slots. */
+    private final Map<String, Integer> slotsOf = new LinkedHashMap<>();
+    /** Executors being prepared, until their preparation completes. */
+    private final Map<String, Future<?>> preparing = new LinkedHashMap<>();
+    private final List<Lost> newlyLost = new ArrayList<>();
+    private final List<Arrival> newlyArrived = new ArrayList<>();
+    private final Set<String> decommissioning = new LinkedHashSet<>();
+    private final SparkListener listener;
+    /** The most task slots the run has had: fewer now means executors are missing. */
+    private int peakSlots;
+
+    /** Watches {@code sc}'s executors for a run that plans {@code planned} workers a round. */
+    public Membership(SparkContext sc, int planned) {
+        this.sc = sc;
+        this.planned = planned;
+        this.taskCpus = Math.max(1, sc.getConf().getInt("spark.task.cpus", 1));
+        this.listener = new SparkListener() {
+            @Override
+            public void onExecutorAdded(SparkListenerExecutorAdded added) {
+                synchronized (Membership.this) {
+                    Integer before = slotsOf.put(added.executorId(), added.executorInfo().totalCores() / taskCpus);
+                    if (before == null) { // not one of those there when the run started
+                        newlyArrived.add(new Arrival(added.executorId(), added.executorInfo().executorHost()));
+                    }
+                }
+            }
+
+            @Override
+            public void onExecutorRemoved(SparkListenerExecutorRemoved removed) {
+                String id = removed.executorId();
+                synchronized (Membership.this) {
+                    slotsOf.remove(id);
+                    preparing.remove(id);
+                    newlyArrived.removeIf(a -> a.id().equals(id));
+                    boolean decommissioned = decommissioning.remove(id)
+                            || String.valueOf(removed.reason()).toLowerCase(Locale.ROOT).contains("decommission");
+                    newlyLost.add(new Lost(id, removed.reason(), decommissioned));
+                }
+            }
+        };
+        sc.addSparkListener(listener);
+        if (!sc.isLocal()) {
+            for (String id : JavaConverters.seqAsJavaList(sc.getExecutorIds())) {
+                synchronized (this) {
+                    slotsOf.putIfAbsent(id, 0); // counted through the scheduler; never prepared
+                }
+            }
+        }
+        this.peakSlots = slots();
+    }
+
+    /** Keeps executor {@code id} out of the workers until {@code ready} completes. */
+    public synchronized void preparing(String id, Future<?> ready) {
+        if (slotsOf.containsKey(id)) {
+            preparing.put(id, ready);
+        }
+    }
+
+    /** The executors being decommissioned now (found at the last {@link #drain}). */
+    public synchronized Set<String> decommissioning() {
+        return Set.copyOf(decommissioning);
+    }
+
+    /** Task slots of the executors that take tasks now (decommissioning ones excluded) and are prepared. */
+    private synchronized int slots() {
+        if (sc.isLocal()) {
+            return sc.defaultParallelism();
+        }
+        int active = sc.maxNumConcurrentTasks(sc.resourceProfileManager().defaultResourceProfile());
+        for (Map.Entry<String, Future<?>> e : preparing.entrySet()) {
+            if (!e.getValue().isDone()) {
+                active -= slotsOf.getOrDefault(e.getKey(), 0);
+            }
+        }
+        return Math.max(0, active);
+    }
+
+    /**
+     * The workers the next round can have: the planned number while the executors have as many slots
+     * as they ever had in the run; with slots missing (lost or decommissioning executors not yet
+     * replaced, or replacements still being prepared), that many workers fewer. A run planned with
+     * more workers than slots keeps that excess. Zero when no executor takes tasks.
+     */
+    public synchronized int workers() {
+        int now = slots();
+        peakSlots = Math.max(peakSlots, now);
+        int missing = Math.max(0, Math.min(planned, peakSlots) - now);
+        return Math.max(0, planned - missing);
+    }
+
+    /**
+     * Waits until the next round can have {@code minimum} workers, at most {@code bound}; returns the
+     * workers it can have (below {@code minimum} when the bound passed).
+     */
+    public int awaitWorkers(int minimum, Duration bound) throws InterruptedException {
+        long deadline = System.nanoTime() + bound.toNanos();
+        int now = workers();
+        while (now < minimum && System.nanoTime() < deadline) {
+            Thread.sleep(200);
+            now = workers();
+        }
+        return now;
+    }
+
+    /** What changed since the last call. */
+    public synchronized Events drain() {
+        List<String> nowDecommissioning = new ArrayList<>();
+        if (!sc.isLocal()) {
+            for (String id : slotsOf.keySet()) {
+                if (sc.taskScheduler().getExecutorDecommissionState(id).isDefined() && decommissioning.add(id)) {
+                    nowDecommissioning.add(id);
+                }
+            }
+        }
+        List<String> joined = new ArrayList<>();
+        preparing.entrySet().removeIf(e -> e.getValue().isDone() && joined.add(e.getKey()));
+        Events events = new Events(List.copyOf(newlyLost), List.copyOf(newlyArrived), joined, nowDecommissioning);
+        newlyLost.clear();
+        newlyArrived.clear();
+        return events;
+    }
+
+    @Override
+    public void close() {
+        sc.removeSparkListener(listener);
+    }
+}
