@@ -90,6 +90,8 @@ public final class AllReduceAveraging implements Averaging {
     private volatile Set<String> inputExecutors = Set.of();
     private volatile boolean jobRunning;
     private final Set<String> lostDuringJob = ConcurrentHashMap.newKeySet();
+    /** Executors seen being decommissioned (Spark forgets that once they are gone). */
+    private final Set<String> leaving = ConcurrentHashMap.newKeySet();
 
     /** Sequence number of the run's next Spark job (names its blocks, see {@link RoundBlocks}). */
     private long job;
@@ -137,7 +139,9 @@ public final class AllReduceAveraging implements Averaging {
                 lostExecutors.add(id);
                 // A decommissioned executor ran none of the job's tasks (Spark offers it none) and
                 // left when its last one ended: the job only misses it if it holds blocks to read.
-                if (jobRunning && (inputExecutors.contains(id) || !decommissioned(id))) {
+                boolean decommissioned = leaving.contains(id)
+                        || String.valueOf(removed.reason()).toLowerCase(java.util.Locale.ROOT).contains("decommission");
+                if (jobRunning && (inputExecutors.contains(id) || !decommissioned)) {
                     lostDuringJob.add(id);
                     LOG.debug("executor {} lost during a round ({}): cancelling the round's job", id, removed.reason());
                     jsc.cancelJobGroup(jobGroup);
@@ -149,12 +153,11 @@ public final class AllReduceAveraging implements Averaging {
 
     @Override
     public void fitRound(JavaRDD<DataSet> round, double rate) {
-        int n = round.getNumPartitions();
         if (state != null && driverCurrent && !readable(state)) {
             state = null; // lost, but the driver holds the same state
         }
         if (state == null) {
-            startWorkers(n);
+            startWorkers();
         }
         state = readable(state, "the averaged state");
         if (parametersOnly) {
@@ -164,48 +167,71 @@ public final class AllReduceAveraging implements Averaging {
             for (Map.Entry<Integer, List<ByteBlocks.Ref>> own : ownMoments.entrySet()) {
                 own.setValue(readable(own.getValue(), "worker " + own.getKey() + "'s own moments"));
             }
+            int n = round.getNumPartitions();
             if (moments == null && !IntStream.range(0, n).allMatch(ownMoments::containsKey)) {
                 synchroniseMoments(); // a worker without moments of its own starts from the mean
             }
         }
         MinibatchRecorder.Mark mark = recorder.mark();
         try {
-            fit(round, n, rate);
-        } catch (RoundFailedException e) {
+            fit(round, rate);
+        } catch (RoundFailedException | RoundLostException e) {
             recorder.rollBack(mark);
             if (parametersOnly) {
-                throw new RoundLostException(e.getMessage() + "; the workers' own moments were in the round's replicas", e);
+                throw e instanceof RoundLostException lost ? lost : new RoundLostException(e.getMessage()
+                        + "; the workers' own moments were in the round's replicas", e);
             }
-            if (driverCurrent && !readable(state)) {
+            if (driverCurrent && (e instanceof RoundLostException || !readable(state))) {
                 state = null; // the driver holds the same state: the next try starts the workers from it
-            } else {
-                state = readable(state, "the averaged state");
+                throw e instanceof RoundFailedException failed ? failed : new RoundFailedException(e.getMessage(), e);
             }
-            throw e;
+            if (e instanceof RoundLostException lost) {
+                throw lost;
+            }
+            state = readable(state, "the averaged state");
+            throw (RoundFailedException) e;
         }
     }
 
-    /** The round's two jobs, from the averaged state: fit, then average what the workers trained. */
-    private void fit(JavaRDD<DataSet> round, int n, double rate) {
+    /**
+     * The round's two jobs, from the averaged state: fit, then average what the workers trained. The
+     * state is always cut into as many slices as the run plans workers, whatever workers the round has.
+     */
+    private void fit(JavaRDD<DataSet> round, double rate) {
+        int n = round.getNumPartitions();
         long fitJob = job++;
         ReplicaRound.Inputs inputs = parametersOnly
                 ? new ReplicaRound.Inputs(state, true, moments, Map.copyOf(ownMoments), Map.copyOf(ownMomentsJob))
                 : ReplicaRound.Inputs.wholeState(state);
-        ReplicaRound fit = new ReplicaRound(blocks, fitJob, n, configuration, inputs, rate, recorder);
+        ReplicaRound fit = new ReplicaRound(blocks, fitJob, workers, configuration, inputs, rate, recorder);
         JavaRDD<DataSet> placed = parametersOnly && moments == null && !jsc.sc().isLocal()
                 ? PlacedRounds.on(round, IntStream.range(0, n).mapToObj(w -> ownMoments.get(w).get(0))
                         .collect(Collectors.toList()))
                 : round;
         long t0 = System.nanoTime();
-        List<ReplicaRound.Report> reports = run("fit", inputs.all(), () -> placed.mapPartitionsWithIndex(fit, true).collect());
+        List<ReplicaRound.Report> reports = run("fit", fitJob, inputs.all(), () -> placed.mapPartitionsWithIndex(fit, true).collect());
         costs.fitJob(System.nanoTime() - t0, reports);
         List<ReplicaRound.Report> trained = reports.stream().filter(r -> r.images() > 0)
                 .sorted(Comparator.comparingInt(ReplicaRound.Report::worker)).collect(Collectors.toList());
         if (!trained.isEmpty()) {
             long t1 = System.nanoTime();
-            state = average(trained.stream().map(ReplicaRound.Report::slices).collect(Collectors.toList()),
-                    trained.stream().mapToInt(ReplicaRound.Report::worker).toArray(),
-                    parametersOnly ? fitJob : blocks.oldestRead(inputs.all())); // the state a redo starts from
+            // With copies, the state the round started from stays until the next round: a round that fails
+            // while it is averaged is fitted again from it. Without, it goes as before, and such a
+            // failure loses it.
+            int copies = copies();
+            long startedFrom = blocks.oldestRead(inputs.all());
+            boolean keep = copies > 1 && !parametersOnly;
+            try {
+                state = average(trained.stream().map(ReplicaRound.Report::slices).collect(Collectors.toList()),
+                        trained.stream().mapToInt(ReplicaRound.Report::worker).toArray(), keep ? startedFrom : fitJob,
+                        fitJob, copies);
+            } catch (RoundFailedException e) {
+                if (!keep) {
+                    throw new RoundLostException(e.getMessage() + "; the state the round started from was not kept "
+                            + "(it has no copies)", e);
+                }
+                throw e;
+            }
             costs.averageJob(System.nanoTime() - t1);
             driverCurrent = false;
             iterations += frequency;
@@ -254,9 +280,13 @@ public final class AllReduceAveraging implements Averaging {
         return refs.stream().allMatch(ref -> ref.without(lost) != null);
     }
 
-    /** True when Spark is decommissioning executor {@code id}, or removed it so. */
+    /** True when Spark is decommissioning executor {@code id}. */
     private boolean decommissioned(String id) {
-        return !jsc.sc().isLocal() && jsc.sc().taskScheduler().getExecutorDecommissionState(id).isDefined();
+        if (jsc.sc().isLocal() || !jsc.sc().taskScheduler().getExecutorDecommissionState(id).isDefined()) {
+            return false;
+        }
+        leaving.add(id);
+        return true;
     }
 
     /** How many executors each mean slice goes to: {@value #STATE_COPIES}, at most the executors there are. */
@@ -268,26 +298,29 @@ public final class AllReduceAveraging implements Averaging {
     }
 
     /**
-     * The mean of the contributors' slices, each slice by a task of its own, keeping the blocks of job
-     * {@code keepFrom} on; returns the means in order.
+     * The mean of the contributors' slices, each slice by a task of its own, each stored with
+     * {@code copies - 1} copies elsewhere; the tasks keep the blocks of job {@code keep} and from job
+     * {@code liveFrom} on ({@link RoundBlocks#sweep}). Returns the means in order.
      */
-    private List<ByteBlocks.Ref> average(List<List<ByteBlocks.Ref>> contributions, int[] contributors, long keepFrom) {
+    private List<ByteBlocks.Ref> average(List<List<ByteBlocks.Ref>> contributions, int[] contributors, long keep,
+                                         long liveFrom, int copies) {
         int slices = contributions.get(0).size();
         return average(IntStream.range(0, slices)
                 .mapToObj(i -> new SliceAverage.Input(i, contributions.stream().map(c -> c.get(i))
                         .collect(Collectors.toList()), contributors, i % slices))
-                .collect(Collectors.toList()), slices, keepFrom);
+                .collect(Collectors.toList()), slices, keep, liveFrom, copies);
     }
 
     /**
-     * The mean of each input's parts, in one job of {@code tasks} tasks that keeps the blocks of job
-     * {@code keepFrom} on; returns the means in slice order.
+     * The mean of each input's parts, in one job of {@code tasks} tasks, as {@link #average(List, int[],
+     * long, long, int)}; returns the means in slice order.
      */
-    private List<ByteBlocks.Ref> average(List<SliceAverage.Input> inputs, int tasks, long keepFrom) {
+    private List<ByteBlocks.Ref> average(List<SliceAverage.Input> inputs, int tasks, long keep, long liveFrom,
+                                         int copies) {
         long meanJob = job++;
         List<ByteBlocks.Ref> read = inputs.stream().flatMap(in -> in.parts().stream()).collect(Collectors.toList());
-        SliceAverage averageTask = new SliceAverage(blocks, meanJob, keepFrom, copies(), recorder.memory());
-        List<SliceAverage.Report> means = run("average", read,
+        SliceAverage averageTask = new SliceAverage(blocks, meanJob, keep, liveFrom, copies, recorder.memory());
+        List<SliceAverage.Report> means = run("average", meanJob, read,
                 () -> jsc.parallelize(inputs, tasks).map(averageTask).collect());
         costs.averageTasks(means);
         return means.stream().sorted(Comparator.comparingInt(SliceAverage.Report::slice))
@@ -316,7 +349,8 @@ public final class AllReduceAveraging implements Averaging {
             inputs.add(new SliceAverage.Input(slices + i, holders.stream().map(w -> ownMoments.get(w).get(slice))
                     .collect(Collectors.toList()), contributors, i));
         }
-        List<ByteBlocks.Ref> means = average(inputs, slices, blocks.oldestRead(state));
+        long stateJob = blocks.oldestRead(state);
+        List<ByteBlocks.Ref> means = average(inputs, slices, stateJob, job, copies());
         state = List.copyOf(means.subList(0, slices));
         moments = List.copyOf(means.subList(slices, slices + momentSlices));
         ownMoments.clear();
@@ -329,7 +363,8 @@ public final class AllReduceAveraging implements Averaging {
      * (each reads P/W bytes from the driver, which sends P in all, not P per worker). With parameters
      * only, the parameters and the moments each so.
      */
-    private void startWorkers(int slices) {
+    private void startWorkers() {
+        int slices = workers;
         long publishJob = job++;
         NetworkState vector = new NetworkState(driverNet);
         long averaged = parametersOnly ? vector.parameterCount() : vector.length();
@@ -340,7 +375,8 @@ public final class AllReduceAveraging implements Averaging {
                 driverSlices.addAll(ReplicaRound.publish(vector, averaged, vector.length(), slices,
                         i -> blocks.driverSlice(publishJob, slices + i)));
             }
-            List<ByteBlocks.Ref> means = costs.excluded(() -> average(List.of(driverSlices), new int[] {-1}, publishJob));
+            List<ByteBlocks.Ref> means = costs.excluded(() -> average(List.of(driverSlices), new int[] {-1}, publishJob,
+                    publishJob + 1, copies()));
             state = List.copyOf(means.subList(0, slices));
             moments = parametersOnly ? List.copyOf(means.subList(slices, 2 * slices)) : null;
             ownMoments.clear();
@@ -424,12 +460,12 @@ public final class AllReduceAveraging implements Averaging {
      * or its tasks fail beyond Spark's retries. An out-of-memory failure is passed on as it is: a
      * redo would run out again.
      */
-    private <T> List<T> run(String what, List<ByteBlocks.Ref> input, Supplier<List<T>> action) {
+    private <T> List<T> run(String what, long number, List<ByteBlocks.Ref> input, Supplier<List<T>> action) {
         lostDuringJob.clear();
         inputExecutors = input.stream().flatMap(ref -> ref.holders().stream()).collect(Collectors.toSet());
         jobRunning = true;
         // interrupted when cancelled: a task waiting for a lost executor's block frees its slot at once
-        jsc.setJobGroup(jobGroup, "all-reduce " + what + " (job " + job + ")", true);
+        jsc.setJobGroup(jobGroup, "all-reduce " + what + " (job " + number + ")", true);
         try {
             for (ByteBlocks.Ref ref : input) {
                 if (ref.without(lostExecutors) == null) {
@@ -464,18 +500,24 @@ public final class AllReduceAveraging implements Averaging {
         jsc.sc().removeSparkListener(lossWatch);
         String run = blocks.run();
         RoundBlocks names = blocks;
-        try {
-            if (!jsc.sc().isLocal() && !jsc.sc().isStopped()) {
-                // best effort: one task per slot reaches every executor that trained, as rounds did
-                jsc.parallelize(IntStream.range(0, workers).boxed().collect(Collectors.toList()), workers)
-                        .foreach(i -> {
-                            Replicas.drop(run);
-                            names.sweepAll();
-                            ByteBlocks.releasePool();
-                        });
+        if (!jsc.sc().isLocal() && !jsc.sc().isStopped() && !jsc.sc().getExecutorIds().isEmpty()) {
+            // best effort: one task per slot reaches every executor that trained, as rounds did; bounded,
+            // as executors may have gone meanwhile
+            Future<?> freed = jsc.parallelize(IntStream.range(0, workers).boxed().collect(Collectors.toList()), workers)
+                    .foreachAsync(i -> {
+                        Replicas.drop(run);
+                        names.sweepAll();
+                        ByteBlocks.releasePool();
+                    });
+            try {
+                freed.get(60, java.util.concurrent.TimeUnit.SECONDS);
+            } catch (java.util.concurrent.ExecutionException | java.util.concurrent.TimeoutException e) {
+                freed.cancel(true);
+                LOG.warn("freeing the executors' replicas and blocks of run {} failed: {}", run, firstLine(e));
+            } catch (InterruptedException e) {
+                freed.cancel(true);
+                Thread.currentThread().interrupt();
             }
-        } catch (RuntimeException e) {
-            LOG.warn("freeing the executors' replicas and blocks of run {} failed: {}", run, firstLine(e));
         }
         Replicas.drop(run); // local mode: the executor is this JVM
         if (!jsc.sc().isStopped()) {

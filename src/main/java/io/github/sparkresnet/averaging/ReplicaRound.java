@@ -93,7 +93,7 @@ final class ReplicaRound implements Function2<Integer, Iterator<DataSet>, Iterat
     public Iterator<Report> call(Integer worker, Iterator<DataSet> minibatches) {
         long t0 = System.nanoTime();
         Nd4jSetup.useTaskCpus();
-        blocks.sweepBefore(oldestRead);
+        blocks.sweep(oldestRead, job);
         if (!minibatches.hasNext()) {
             return List.of(new Report(worker, 0, List.of(), List.of(), SliceTraffic.NONE, 0, 0, 0)).iterator();
         }

@@ -11,9 +11,10 @@ import java.util.List;
  * the job that averages them, the averaged slices by the next round's workers, or by the driver at
  * the end of an epoch), so a task removes, in its own JVM, the blocks of jobs before the oldest its
  * job reads ({@link #oldestRead}): job {@code n - 1} for a fit job where nothing fails, and the
- * state a failed round started from when that round is fitted again. An averaging job keeps the
- * state its round started from as well, until the next round's fit job: a round that fails while it
- * is averaged is fitted again from that state. The exception are a worker's own Adam
+ * state a failed round started from when that round is fitted again (with what the failed attempt
+ * left: {@link #sweep}). When the state has copies, an averaging job keeps the state its round
+ * started from as well, until the next round's fit job: a round that fails while it is averaged is
+ * fitted again from that state. The exception are a worker's own Adam
  * moments when only parameters are averaged: published by its fit in job {@code n}, read by its next
  * fit (job {@code n + 2}) wherever that runs, or averaged after the epoch's last round (job
  * {@code n + 2} too); they are kept two jobs longer.
@@ -47,13 +48,18 @@ record RoundBlocks(String run) implements Serializable {
     }
 
     /**
-     * Removes this JVM's blocks of the run that a job reading blocks of job {@code oldestRead} on, and
-     * every job after it, no longer need; returns how many.
+     * Removes this JVM's blocks of the run that a job no longer needs when it keeps the blocks of job
+     * {@code read} (the state its round started from) and of jobs from {@code liveFrom} on (its round's
+     * own): those of earlier jobs, and those of a failed attempt at the round in between. Where nothing
+     * failed, {@code liveFrom} is {@code read + 1}. Returns how many it removed.
      */
-    int sweepBefore(long oldestRead) {
+    int sweep(long read, long liveFrom) {
         return ByteBlocks.removeLocal(name -> {
             long of = jobOf(name);
-            return of >= 0 && of < oldestRead - (isMoments(name) ? 2 : 0);
+            if (of < 0) {
+                return false;
+            }
+            return isMoments(name) ? of < read - 2 : of < read || (of > read && of < liveFrom);
         });
     }
 

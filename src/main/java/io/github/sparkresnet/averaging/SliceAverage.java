@@ -22,7 +22,8 @@ import org.apache.spark.api.java.function.Function;
 final class SliceAverage implements Function<SliceAverage.Input, SliceAverage.Report> {
     private final RoundBlocks blocks;
     private final long job;
-    private final long oldestRead;
+    private final long keep;
+    private final long liveFrom;
     private final int copies;
     private final ExecutorMemory memory;
 
@@ -40,14 +41,16 @@ final class SliceAverage implements Function<SliceAverage.Input, SliceAverage.Re
     }
 
     /**
-     * Job {@code job}, whose tasks keep the blocks of job {@code keepFrom} on (the state the round
-     * started from, which a failed round is fitted again from); each mean is stored with
-     * {@code copies - 1} copies on other executors, so that it outlives its executor.
+     * Job {@code job}, whose tasks keep the blocks of job {@code keep} (the state the round started
+     * from, which a failed round is fitted again from, or what the job reads) and of jobs from
+     * {@code liveFrom} on ({@link RoundBlocks#sweep}); each mean is stored with {@code copies - 1}
+     * copies on other executors, so that it outlives its executor.
      */
-    SliceAverage(RoundBlocks blocks, long job, long keepFrom, int copies, ExecutorMemory memory) {
+    SliceAverage(RoundBlocks blocks, long job, long keep, long liveFrom, int copies, ExecutorMemory memory) {
         this.blocks = blocks;
         this.job = job;
-        this.oldestRead = keepFrom;
+        this.keep = keep;
+        this.liveFrom = liveFrom;
         this.copies = copies;
         this.memory = memory;
     }
@@ -55,7 +58,7 @@ final class SliceAverage implements Function<SliceAverage.Input, SliceAverage.Re
     @Override
     public Report call(Input in) {
         long t0 = System.nanoTime();
-        blocks.sweepBefore(oldestRead);
+        blocks.sweep(keep, liveFrom);
         int n = in.parts().size();
         ByteBlocks.Read[] reads = new ByteBlocks.Read[n];
         try {

@@ -1,9 +1,9 @@
 /**
  * Synchronous parameter averaging across Spark executors, and what happens when an executor goes.
  *
- * <p><b>A round.</b> An epoch's minibatches are laid out once ({@code Rounds}): round {@code r} is one
- * partition per worker, {@code averagingFrequency} minibatches each. {@code Averaging} fits one round
- * at a time; after it every worker's state is the mean over the workers that trained. Two kinds:
+ * <p><b>A round.</b> An epoch's minibatches are laid out once ({@code Rounds}) and handed out a
+ * round at a time: one partition of {@code averagingFrequency} minibatches per worker.
+ * {@code Averaging} fits one round at a time; after it every worker's state is the mean over the workers that trained. Two kinds:
  * <ul>
  *   <li>{@code AllReduceAveraging} ({@code --averaging allreduce}): two Spark jobs a round. In the
  *       fit job each worker's task takes a network that stays in its JVM ({@code Replicas}), loads the
@@ -25,10 +25,16 @@
  * dl4j-spark) and {@code ExecutorMemory} report the workers' loss, progress and memory through
  * accumulators.
  *
- * <p><b>Recovery.</b> A failed task is re-run by Spark and overwrites its replica's whole state, so it
- * computes what the first attempt would have. An executor lost with slices a round still needs fails
- * the round ({@code RoundLostException}); the caller rewinds the workers to the driver's network, the
- * state at the epoch's start, and fits the epoch again.
+ * <p><b>Recovery.</b> The unit of recovery is the round. A failed task is re-run by Spark and
+ * overwrites its replica's whole state, so it computes what the first attempt would have. The
+ * averaged state outlives any one executor: every mean slice is stored with a copy on another
+ * executor ({@code ByteBlocks} with Spark's block replication), and a round's jobs keep the state the
+ * round started from. An executor lost during a round fails the round ({@code RoundFailedException}):
+ * its job is cancelled, nothing of it counts, its minibatches go back in line ({@code Rounds}) and
+ * the next round starts from that state with the workers there are ({@code Membership}: lost and
+ * decommissioning executors leave, replacements join once prepared). Only when every holder of a
+ * slice is lost is the state gone ({@code RoundLostException}): the caller rewinds the workers to
+ * the driver's network, the state at the epoch's start, and fits the epoch again.
  *
  * <p>Imports: {@code eval}, {@code spark}, {@code data}, {@code model}; never {@code train} or
  * {@code cli}.
