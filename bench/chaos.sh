@@ -1,14 +1,17 @@
 #!/usr/bin/env bash
 # Repeated executor loss on a real Spark standalone cluster on 127.0.0.1 (a Master and two 1-core
 # Workers, started and stopped by the bench): the same run undisturbed, then with a random executor
-# killed (SIGKILL) every INTERVAL seconds from the middle of epoch 1 on. Prints every kill, both runs'
-# epoch times, the epoch restarts and the time each kill cost on average. Builds the job jar if needed.
-#   bench/chaos.sh [IMAGES=1024] [EPOCHS=3] [INTERVAL=45] [SEED=1] [CIFAR_PARENT_DIR]
+# killed (SIGKILL) every INTERVAL seconds from the middle of epoch 1 on, once per recovery in
+# RECOVERIES, side by side: round (the default: a loss costs the round it hit) and epoch (no copy of
+# the averaged state, spark.sparkresnet.stateCopies=1: a loss costs the epoch); calm1 adds the
+# undisturbed run on one executor. Prints every kill, the driver's event lines, the runs' epoch times,
+# rounds redone, epoch restarts and the training time each kill cost on average. Builds the job jar.
+#   bench/chaos.sh [IMAGES=1024] [EPOCHS=3] [INTERVAL=45] [SEED=1] [CIFAR_PARENT_DIR] [RECOVERIES="epoch round"]
 set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 source "$root/bench/classpath.sh"
 bench_job_jar
 data="$(bench_data "${5:-}")/cifar-10-batches-bin"
 java "${JAVA17[@]}" -Xmx1g -Dproject.basedir="$root" -Dlog4j2.configurationFile="$root/conf/log4j2.properties" \
-  -cp "$BENCH_CP" io.github.sparkresnet.bench.ChaosBench "$data" "${1:-1024}" "${2:-3}" "${3:-45}" "${4:-1}" \
+  -cp "$BENCH_CP" io.github.sparkresnet.bench.ChaosBench "$data" "${1:-1024}" "${2:-3}" "${3:-45}" "${4:-1}" ${6:-epoch round} \
   2>&1 | grep -E '^chaos|Exception in thread'

@@ -4,6 +4,7 @@
 # 2 executors (speed-up), and the cost of one averaging round (2 executors at two averaging
 # frequencies). Jobs go through submit/standalone.sh. Builds the job jar if needed.
 #   bench/cluster-scaling.sh [IMAGES=1280] [BATCH=32] [FREQ=5] [FREQ_FEW_ROUNDS=20] [CIFAR_PARENT_DIR] [AVERAGING=driver,allreduce] [KEY=VALUE...]
+# (AVERAGING: kinds to compare, each optionally with settings of its own: allreduce+spark.sparkresnet.stateCopies=1)
 # (KEY=VALUE: extra Spark settings for every submission)
 set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"

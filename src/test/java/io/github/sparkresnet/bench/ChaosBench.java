@@ -6,67 +6,110 @@ import io.github.sparkresnet.submit.StandaloneCluster;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.List;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.SparkSession;
 
 /**
  * What repeated executor loss costs: on one standalone cluster (two 1-core Workers), the same run
- * twice, side by side: undisturbed, then with a random executor killed every INTERVAL seconds
- * ({@link ExecutorChaos}). Prints each kill, both runs' epochs, and the time each kill cost on average.
+ * side by side: undisturbed, then with a random executor killed every INTERVAL seconds
+ * ({@link ExecutorChaos}, the same kill schedule for every run), once per recovery given:
+ * {@code round} (the default: a loss costs the round it hit, the state having a copy on another
+ * executor) and {@code epoch} ({@code spark.sparkresnet.stateCopies=1}: no copy, so a loss costs
+ * the epoch). With {@code calm1}, also the undisturbed run on one executor: what the run with
+ * kills is compared with when a lost executor is never replaced. Prints each kill, the events the
+ * driver logged, every run's epochs, and the time each kill cost on average.
  *
- * <p>Usage: {@code ChaosBench CIFAR_DIR IMAGES EPOCHS INTERVAL_SECONDS SEED}
+ * <p>Usage: {@code ChaosBench CIFAR_DIR IMAGES EPOCHS INTERVAL_SECONDS SEED [round|epoch|calm1 ...]}
  */
 public final class ChaosBench {
+    private static final String[] EVENTS = {"lost in round", "lost after round", "joined:", "decommissioned",
+        "fitting it again", "starting the epoch again", "waiting up to"};
+
     public static void main(String[] args) throws Exception {
         String data = args[0];
         int images = Integer.parseInt(args[1]);
         int epochs = Integer.parseInt(args[2]);
         Duration interval = Duration.ofSeconds(Long.parseLong(args[3]));
         long seed = Long.parseLong(args[4]);
+        List<String> modes = args.length > 5 ? List.of(args).subList(5, args.length) : List.of("epoch", "round");
         Path work = Files.createTempDirectory("chaos-bench");
         SparkSession reader = SparkSession.builder().master("local[1]").appName("read-metrics")
                 .config("spark.ui.enabled", "false").getOrCreate();
+        boolean allCompleted = true;
         try (StandaloneCluster cluster = StandaloneCluster.start(work.resolve("cluster"), 2, 1, "3g")) {
-            ExecutorChaos.Result calm = run(cluster, work, data, images, epochs, "calm", Duration.ZERO, seed);
+            ExecutorChaos.Result calm = run(cluster, 2, work, data, images, epochs, "calm", Duration.ZERO, seed, List.of());
             if (calm.run().exitCode() != 0) {
                 throw new IllegalStateException("the undisturbed run failed:\n" + calm.run().output());
             }
-            ExecutorChaos.Result chaos = run(cluster, work, data, images, epochs, "chaos", interval, seed);
-            for (ExecutorChaos.Kill k : chaos.kills()) {
-                System.out.println("chaos " + k);
-            }
-            if (chaos.run().exitCode() != 0) {
-                // a result too: how much loss the run cannot absorb
-                String error = chaos.run().output().lines().filter(l -> l.startsWith("error:") || l.contains("Exception:"))
-                        .reduce((a, b) -> b).orElse("(no error line)");
-                System.out.printf("chaos_run images=%d epochs=%d interval_s=%d kills=%d FAILED after %.1f s (exit %d): %s%n",
-                        images, epochs, interval.toSeconds(), chaos.kills().size(), chaos.seconds(),
-                        chaos.run().exitCode(), error);
-                System.exit(1);
-            }
             List<Row> calmRows = rows(reader, work, "calm");
-            List<Row> chaosRows = rows(reader, work, "chaos");
-            for (int e = 0; e < epochs; e++) {
-                System.out.printf("chaos epoch %d: train %.1f s undisturbed, %.1f s with kills; %d / %d images%n", e + 1,
-                        (double) calmRows.get(e).getAs("train_seconds"), (double) chaosRows.get(e).getAs("train_seconds"),
-                        (long) calmRows.get(e).getAs("train_images"), (long) chaosRows.get(e).getAs("train_images"));
+            System.out.printf("chaos_run recovery=none kills=0 executors=2 seconds=%.1f train_s=%.1f%n", calm.seconds(),
+                    trainSeconds(calmRows));
+            for (String mode : modes) {
+                if (mode.equals("calm1")) {
+                    ExecutorChaos.Result one = run(cluster, 1, work, data, images, epochs, "calm1", Duration.ZERO, seed,
+                            List.of());
+                    System.out.printf("chaos_run recovery=none kills=0 executors=1 seconds=%.1f train_s=%.1f%n",
+                            one.seconds(), trainSeconds(rows(reader, work, "calm1")));
+                    continue;
+                }
+                List<String> conf = mode.equals("epoch")
+                        ? List.of("--conf", "spark.sparkresnet.stateCopies=1", "--conf", "spark.sparkresnet.epochAttempts=8")
+                        : List.of();
+                ExecutorChaos.Result chaos = run(cluster, 2, work, data, images, epochs, "chaos-" + mode, interval, seed,
+                        conf);
+                Path log = work.resolve("chaos-" + mode + ".log");
+                Files.writeString(log, chaos.run().output());
+                System.out.println("chaos " + mode + " driver log: " + log);
+                for (ExecutorChaos.Kill k : chaos.kills()) {
+                    System.out.println("chaos " + mode + " " + k);
+                }
+                chaos.run().output().lines().filter(l -> List.of(EVENTS).stream().anyMatch(l::contains))
+                        .forEach(l -> System.out.println("chaos " + mode + " event: " + l.replaceFirst("^.*? - ", "")));
+                if (chaos.run().exitCode() != 0) {
+                    // a result too: how much loss the run cannot absorb
+                    String error = chaos.run().output().lines()
+                            .filter(l -> l.startsWith("error:") || l.contains("Exception:")).reduce((a, b) -> b)
+                            .orElse("(no error line)");
+                    System.out.printf("chaos_run recovery=%s interval_s=%d kills=%d FAILED after %.1f s (exit %d): %s%n",
+                            mode, interval.toSeconds(), chaos.kills().size(), chaos.seconds(), chaos.run().exitCode(),
+                            error);
+                    allCompleted = false;
+                    continue;
+                }
+                List<Row> chaosRows = rows(reader, work, "chaos-" + mode);
+                for (int e = 0; e < epochs; e++) {
+                    System.out.printf("chaos %s epoch %d: train %.1f s undisturbed, %.1f s with kills; %d / %d images; "
+                                    + "workers %d-%d%n", mode, e + 1, (double) calmRows.get(e).getAs("train_seconds"),
+                            (double) chaosRows.get(e).getAs("train_seconds"), (long) calmRows.get(e).getAs("train_images"),
+                            (long) chaosRows.get(e).getAs("train_images"), (int) chaosRows.get(e).getAs("workers_min"),
+                            (int) chaosRows.get(e).getAs("workers_max"));
+                }
+                int restarts = chaos.run().output().split("starting the epoch again", -1).length - 1;
+                int redoneRounds = chaos.run().output().split("lost in round|fitting it again", -1).length - 1;
+                System.out.printf("chaos_run recovery=%s images=%d epochs=%d interval_s=%d kills=%d epoch_restarts=%d "
+                                + "rounds_redone=%d undisturbed_s=%.1f with_kills_s=%.1f train_s=%.1f cost_per_kill_s=%.1f%n",
+                        mode, images, epochs, interval.toSeconds(), chaos.kills().size(), restarts, redoneRounds,
+                        calm.seconds(), chaos.seconds(), trainSeconds(chaosRows),
+                        (trainSeconds(chaosRows) - trainSeconds(calmRows)) / Math.max(1, chaos.kills().size()));
             }
-            int restarts = chaos.run().output().split("starting the epoch again", -1).length - 1;
-            System.out.printf("chaos_run images=%d epochs=%d interval_s=%d kills=%d epoch_restarts=%d undisturbed_s=%.1f "
-                            + "with_kills_s=%.1f cost_per_kill_s=%.1f%n", images, epochs, interval.toSeconds(),
-                    chaos.kills().size(), restarts, calm.seconds(), chaos.seconds(),
-                    (chaos.seconds() - calm.seconds()) / Math.max(1, chaos.kills().size()));
         }
-        System.exit(0);
+        System.exit(allCompleted ? 0 : 1);
     }
 
-    private static ExecutorChaos.Result run(StandaloneCluster cluster, Path work, String data, int images, int epochs,
-                                            String runId, Duration interval, long seed) throws Exception {
-        return ExecutorChaos.run(cluster, 2, interval, seed, List.of(), "--data", data,
+    private static ExecutorChaos.Result run(StandaloneCluster cluster, int executors, Path work, String data, int images,
+                                            int epochs, String runId, Duration interval, long seed, List<String> conf)
+            throws Exception {
+        List<String> options = new ArrayList<>(conf);
+        return ExecutorChaos.run(cluster, executors, interval, seed, options, "--data", data,
                 "--output", work.resolve("out").toString(), "--run-id", runId, "--epochs", Integer.toString(epochs),
                 "--limit-train", Integer.toString(images), "--limit-test", "200", "--batch-size-per-worker", "32",
                 "--averaging-frequency", "2", "--progress-seconds", "5");
+    }
+
+    private static double trainSeconds(List<Row> rows) {
+        return rows.stream().mapToDouble(r -> (double) r.getAs("train_seconds")).sum();
     }
 
     private static List<Row> rows(SparkSession reader, Path work, String runId) {

@@ -18,7 +18,8 @@ import org.apache.spark.sql.SparkSession;
  * round costs beyond its compute.
  *
  * <p>Usage: {@code ClusterScalingBench CIFAR_DIR IMAGES BATCH FREQ FREQ_FEW_ROUNDS AVERAGING[,AVERAGING] [KEY=VALUE...]}
- * (extra Spark settings for every submission)
+ * (extra Spark settings for every submission). An AVERAGING may carry settings of its own, for
+ * comparing them side by side on one cluster: {@code allreduce+spark.sparkresnet.stateCopies=1}.
  */
 public final class ClusterScalingBench {
     public static void main(String[] args) throws Exception {
@@ -33,11 +34,16 @@ public final class ClusterScalingBench {
         SparkSession reader = SparkSession.builder().master("local[1]").appName("read-metrics")
                 .config("spark.ui.enabled", "false").getOrCreate();
         try (StandaloneCluster cluster = StandaloneCluster.start(work.resolve("cluster"), 2, 1, "4g")) {
-            for (String kind : kinds) {
-                Row one = epoch(cluster, reader, work, data, 1, images, batch, freq, kind + "-one", kind, extraConf);
-                Row two = epoch(cluster, reader, work, data, 2, images, batch, freq, kind + "-two", kind, extraConf);
-                Row twoFew = epoch(cluster, reader, work, data, 2, images, batch, fewRoundsFreq, kind + "-two-few", kind,
-                        extraConf);
+            for (String kindAndSettings : kinds) {
+                String[] parts = kindAndSettings.split("\\+");
+                String kind = parts[0];
+                String label = kindAndSettings.replaceAll("[^A-Za-z0-9._-]", "_");
+                List<String> conf = new ArrayList<>(extraConf);
+                conf.addAll(List.of(parts).subList(1, parts.length));
+                Row one = epoch(cluster, reader, work, data, 1, images, batch, freq, label + "-one", kind, conf);
+                Row two = epoch(cluster, reader, work, data, 2, images, batch, freq, label + "-two", kind, conf);
+                Row twoFew = epoch(cluster, reader, work, data, 2, images, batch, fewRoundsFreq, label + "-two-few", kind,
+                        conf);
                 double s1 = one.getAs("train_img_per_s");
                 double s2 = two.getAs("train_img_per_s");
                 double t2 = two.getAs("train_seconds");
@@ -45,12 +51,12 @@ public final class ClusterScalingBench {
                 int r2 = two.getAs("averaging_rounds");
                 int r2few = twoFew.getAs("averaging_rounds");
                 double roundCost = (t2 - t2few) / (r2 - r2few);
-                System.out.printf("cluster %s 1 executor x 1 core: %.1f img/s (%d rounds, %.1f s)%n", kind, s1,
+                System.out.printf("cluster %s 1 executor x 1 core: %.1f img/s (%d rounds, %.1f s)%n", kindAndSettings, s1,
                         (int) one.getAs("averaging_rounds"), (double) one.getAs("train_seconds"));
                 System.out.printf("cluster %s 2 executors x 1 core: %.1f img/s (%d rounds, %.1f s); averaging every %d: "
-                        + "%d rounds, %.1f s%n", kind, s2, r2, t2, fewRoundsFreq, r2few, t2few);
+                        + "%d rounds, %.1f s%n", kindAndSettings, s2, r2, t2, fewRoundsFreq, r2few, t2few);
                 System.out.printf("cluster_scaling averaging=%s images=%d batch=%d freq=%d speedup=%.2f round_cost_s=%.2f%n",
-                        kind, images, batch, freq, s2 / s1, roundCost);
+                        kindAndSettings, images, batch, freq, s2 / s1, roundCost);
             }
         }
         System.exit(0);
