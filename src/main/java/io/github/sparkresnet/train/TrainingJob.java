@@ -327,18 +327,21 @@ public final class TrainingJob {
                 int fewest = Integer.MAX_VALUE;
                 int most = 0;
                 RoundFailedException failed = null;
+                double failedAfter = 0;
                 int failures = 0;
                 try (ProgressReporter progress = new ProgressReporter(epoch, config.epochs, plan.trainImages(),
                         plan.roundImages(config), counters.examples::value, config.progressSeconds)) {
                     while (!rounds.done()) {
-                        int workers = workersForNextRound(averaging, membership, plan, epoch, done, failed);
+                        int workers = workersForNextRound(averaging, membership, plan, epoch, done, failed, failedAfter);
                         failed = null;
                         Rounds.Round round = rounds.next(workers);
+                        long roundStart = System.nanoTime();
                         try {
                             averaging.fitRound(round.minibatches(), schedule.at(epoch - 1 + round.position()));
                         } catch (RoundFailedException e) {
                             rounds.putBack(round);
                             failed = e;
+                            failedAfter = (System.nanoTime() - roundStart) / 1e9;
                             if (++failures >= roundAttempts) {
                                 throw new EpochLostException("run " + config.runId + ": round " + (done + 1) + " of epoch "
                                         + epoch + " failed " + failures + " times in a row (the last: " + e.getMessage()
@@ -380,7 +383,7 @@ public final class TrainingJob {
      * executor lost (with the round it failed, {@code failed}), joined, or being decommissioned.
      */
     private int workersForNextRound(Averaging averaging, Membership membership, Plan plan, int epoch, int done,
-                                    RoundFailedException failed) {
+                                    RoundFailedException failed, double failedAfter) {
         Membership.Events events = membership.drain();
         boolean elastic = config.averaging == Averaging.Kind.ALLREDUCE;
         for (Membership.Arrival arrival : events.arrived()) {
@@ -399,13 +402,14 @@ public final class TrainingJob {
                         lost.id(), done, epoch, workers, plan.workers(), from);
                 continue;
             }
-            LOG.warn("executor {} lost {} round {} of epoch {}: continuing with {} of {} workers from {} ({})", lost.id(),
-                    failed != null ? "in" : "after", failed != null ? done + 1 : done, epoch, workers, plan.workers(), from,
-                    lost.reason());
+            String when = failed != null ? String.format(java.util.Locale.ROOT, "in round %d of epoch %d (%.1f s into it)", done + 1, epoch,
+                    failedAfter) : "after round " + done + " of epoch " + epoch;
+            LOG.warn("executor {} lost {}: continuing with {} of {} workers from {} ({})", lost.id(), when, workers,
+                    plan.workers(), from, lost.reason());
         }
         if (failed != null && events.lost().isEmpty()) {
-            LOG.warn("round {} of epoch {} failed: {}; fitting it again with {} of {} workers from {}", done + 1, epoch,
-                    failed.getMessage(), workers, plan.workers(), from);
+            LOG.warn("round {} of epoch {} failed ({} s into it): {}; fitting it again with {} of {} workers from {}",
+                    done + 1, epoch, String.format(java.util.Locale.ROOT, "%.1f", failedAfter), failed.getMessage(), workers, plan.workers(), from);
         }
         for (String id : events.decommissioning()) {
             LOG.info("executor {} is being decommissioned: {} of {} workers from round {} of epoch {}", id, workers,

@@ -8,6 +8,8 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.SparkSession;
 
@@ -19,7 +21,8 @@ import org.apache.spark.sql.SparkSession;
  * executor) and {@code epoch} ({@code spark.sparkresnet.stateCopies=1}: no copy, so a loss costs
  * the epoch). With {@code calm1}, also the undisturbed run on one executor: what the run with
  * kills is compared with when a lost executor is never replaced. Prints each kill, the events the
- * driver logged, every run's epochs, and the time each kill cost on average.
+ * driver logged, every run's epochs, and the training time each kill cost on average: in all, and
+ * beyond what the failed rounds had computed when they failed (the driver logs it with each loss).
  *
  * <p>Usage: {@code ChaosBench CIFAR_DIR IMAGES EPOCHS INTERVAL_SECONDS SEED [round|epoch|calm1 ...]}
  */
@@ -87,12 +90,22 @@ public final class ChaosBench {
                             (int) chaosRows.get(e).getAs("workers_max"));
                 }
                 int restarts = chaos.run().output().split("starting the epoch again", -1).length - 1;
-                int redoneRounds = chaos.run().output().split("lost in round|fitting it again", -1).length - 1;
+                // what the failed rounds had computed before they failed, as the driver logs it
+                Matcher into = Pattern.compile("\\((\\d+\\.\\d) s into it\\)").matcher(chaos.run().output());
+                int redoneRounds = 0;
+                double lostCompute = 0;
+                while (into.find()) {
+                    redoneRounds++;
+                    lostCompute += Double.parseDouble(into.group(1));
+                }
+                int kills = Math.max(1, chaos.kills().size());
+                double perKill = (trainSeconds(chaosRows) - trainSeconds(calmRows)) / kills;
                 System.out.printf("chaos_run recovery=%s images=%d epochs=%d interval_s=%d kills=%d epoch_restarts=%d "
-                                + "rounds_redone=%d undisturbed_s=%.1f with_kills_s=%.1f train_s=%.1f cost_per_kill_s=%.1f%n",
+                                + "rounds_redone=%d undisturbed_s=%.1f with_kills_s=%.1f train_s=%.1f (undisturbed %.1f) "
+                                + "cost_per_kill_s=%.1f of which lost_round_compute_s=%.1f, beyond=%.1f%n",
                         mode, images, epochs, interval.toSeconds(), chaos.kills().size(), restarts, redoneRounds,
-                        calm.seconds(), chaos.seconds(), trainSeconds(chaosRows),
-                        (trainSeconds(chaosRows) - trainSeconds(calmRows)) / Math.max(1, chaos.kills().size()));
+                        calm.seconds(), chaos.seconds(), trainSeconds(chaosRows), trainSeconds(calmRows), perKill,
+                        lostCompute / kills, perKill - lostCompute / kills);
             }
         }
         System.exit(allCompleted ? 0 : 1);
