@@ -328,6 +328,7 @@ public final class TrainingJob {
                 int most = 0;
                 RoundFailedException failed = null;
                 double failedAfter = 0;
+                long failedAt = 0;
                 int failures = 0;
                 try (ProgressReporter progress = new ProgressReporter(epoch, config.epochs, plan.trainImages(),
                         plan.roundImages(config), counters.examples::value, config.progressSeconds)) {
@@ -341,7 +342,8 @@ public final class TrainingJob {
                         } catch (RoundFailedException e) {
                             rounds.putBack(round);
                             failed = e;
-                            failedAfter = (System.nanoTime() - roundStart) / 1e9;
+                            failedAt = System.nanoTime();
+                            failedAfter = (failedAt - roundStart) / 1e9;
                             if (++failures >= roundAttempts) {
                                 throw new EpochLostException("run " + config.runId + ": round " + (done + 1) + " of epoch "
                                         + epoch + " failed " + failures + " times in a row (the last: " + e.getMessage()
@@ -349,6 +351,11 @@ public final class TrainingJob {
                                         + "tries with " + ROUND_ATTEMPTS, e);
                             }
                             continue;
+                        }
+                        if (failures > 0) {
+                            LOG.info("round {} of epoch {} fitted again with {} of {} workers, {} s after it failed",
+                                    done + 1, epoch, round.workers(), plan.workers(), String.format(java.util.Locale.ROOT,
+                                            "%.1f", (System.nanoTime() - failedAt) / 1e9));
                         }
                         failures = 0;
                         done++;

@@ -28,7 +28,7 @@ import org.apache.spark.sql.SparkSession;
  */
 public final class ChaosBench {
     private static final String[] EVENTS = {"lost in round", "lost after round", "joined:", "decommissioned",
-        "fitting it again", "starting the epoch again", "waiting up to"};
+        "fitting it again", "fitted again", "starting the epoch again", "waiting up to"};
 
     public static void main(String[] args) throws Exception {
         String data = args[0];
@@ -98,6 +98,17 @@ public final class ChaosBench {
                     redoneRounds++;
                     lostCompute += Double.parseDouble(into.group(1));
                 }
+                // from each failure to the end of the round fitted again in its place
+                Matcher again = Pattern.compile("fitted again with \\d+ of \\d+ workers, (\\d+\\.\\d) s after it failed")
+                        .matcher(chaos.run().output());
+                List<Double> recoveries = new ArrayList<>();
+                while (again.find()) {
+                    recoveries.add(Double.parseDouble(again.group(1)));
+                }
+                double calmRound = trainSeconds(calmRows) / calmRows.stream()
+                        .mapToInt(r -> (int) r.getAs("averaging_rounds")).sum();
+                System.out.printf("chaos_recovery recovery=%s rounds_fitted_again=%d seconds_from_failure_to_redone_round=%s "
+                        + "undisturbed_round_s=%.2f%n", mode, recoveries.size(), recoveries, calmRound);
                 int kills = Math.max(1, chaos.kills().size());
                 double perKill = (trainSeconds(chaosRows) - trainSeconds(calmRows)) / kills;
                 System.out.printf("chaos_run recovery=%s images=%d epochs=%d interval_s=%d kills=%d epoch_restarts=%d "
