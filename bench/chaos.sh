@@ -3,9 +3,11 @@
 # Workers, started and stopped by the bench): the same run undisturbed, then with a random executor
 # killed (SIGKILL) every INTERVAL seconds from the middle of epoch 1 on, once per recovery in
 # RECOVERIES, side by side: round (the default: a loss costs the round it hit) and epoch (no copy of
-# the averaged state, spark.sparkresnet.stateCopies=1: a loss costs the epoch); calm1 adds the
-# undisturbed run on one executor. Prints every kill, the driver's event lines, the runs' epoch times,
-# rounds redone, epoch restarts and the training time each kill cost on average. Builds the job jar.
+# the averaged state, spark.sparkresnet.stateCopies=1: a loss costs the epoch); alone kills one executor
+# and its Worker, so the run trains on without a replacement (give it after the others), and calm1 adds
+# the undisturbed run on one executor to compare it with. Prints every kill, the driver's event lines,
+# the runs' epoch times, rounds redone and the time from each failure to the round fitted again, epoch
+# restarts and the training time each kill cost on average. Builds the job jar.
 #   bench/chaos.sh [IMAGES=1024] [EPOCHS=3] [INTERVAL=45] [SEED=1] [CIFAR_PARENT_DIR] [RECOVERIES="epoch round"]
 set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"

@@ -92,6 +92,9 @@ public final class AllReduceAveraging implements Averaging {
     private final Set<String> lostDuringJob = ConcurrentHashMap.newKeySet();
     /** Executors seen being decommissioned (Spark forgets that once they are gone). */
     private final Set<String> leaving = ConcurrentHashMap.newKeySet();
+    /** The most executors the run has had, and whether the driver keeps a copy of the state for now. */
+    private int peakExecutors;
+    private boolean driverKeepsCopy;
 
     /** Sequence number of the run's next Spark job (names its blocks, see {@link RoundBlocks}). */
     private long job;
@@ -160,6 +163,7 @@ public final class AllReduceAveraging implements Averaging {
             startWorkers();
         }
         state = readable(state, "the averaged state");
+        keepCopyOnDriverWhileOneHolderIsLeft();
         if (parametersOnly) {
             if (moments != null) {
                 moments = readable(moments, "the averaged moments");
@@ -272,6 +276,36 @@ public final class AllReduceAveraging implements Averaging {
             out.add(staying == null ? alive : staying);
         }
         return out;
+    }
+
+    /**
+     * When executors were lost and a slice of the averaged state has one holder left (no executor to
+     * hold a copy yet, or the copy died with the other), the driver reads the state into its network
+     * before the round, as at an epoch's end: if that holder goes too, the workers start again from the
+     * driver's copy instead of the epoch's start. Ends when copies are back; never on a cluster that
+     * never had two executors, where it would cost every round a read of the whole state.
+     */
+    private void keepCopyOnDriverWhileOneHolderIsLeft() {
+        if (parametersOnly || stateCopies <= 1 || jsc.sc().isLocal()) {
+            return;
+        }
+        peakExecutors = Math.max(peakExecutors, jsc.sc().getExecutorIds().size());
+        boolean oneHolder = state.stream().anyMatch(ref -> ref.holders().size() < 2);
+        if (!oneHolder || peakExecutors < 2) {
+            if (driverKeepsCopy) {
+                LOG.info("the averaged state has copies on the executors again: the driver stops keeping one");
+                driverKeepsCopy = false;
+            }
+            return;
+        }
+        if (!driverKeepsCopy) {
+            LOG.info("slices of the averaged state have one holder left: the driver keeps a copy each round until "
+                    + "executors hold two");
+            driverKeepsCopy = true;
+        }
+        if (!driverCurrent) {
+            network();
+        }
     }
 
     /** True when every block of {@code refs} is still held by an executor that is there. */

@@ -19,12 +19,14 @@ import org.apache.spark.sql.SparkSession;
  * ({@link ExecutorChaos}, the same kill schedule for every run), once per recovery given:
  * {@code round} (the default: a loss costs the round it hit, the state having a copy on another
  * executor) and {@code epoch} ({@code spark.sparkresnet.stateCopies=1}: no copy, so a loss costs
- * the epoch). With {@code calm1}, also the undisturbed run on one executor: what the run with
- * kills is compared with when a lost executor is never replaced. Prints each kill, the events the
+ * the epoch). With {@code calm1}, also the undisturbed run on one executor; with {@code alone}, one
+ * kill that takes the executor's Worker too, so no replacement comes and the run trains on with one
+ * executor: to compare with {@code calm1} (give {@code alone} after the other kinds: the cluster has
+ * one Worker from then on). Prints each kill, the events the
  * driver logged, every run's epochs, and the training time each kill cost on average: in all, and
  * beyond what the failed rounds had computed when they failed (the driver logs it with each loss).
  *
- * <p>Usage: {@code ChaosBench CIFAR_DIR IMAGES EPOCHS INTERVAL_SECONDS SEED [round|epoch|calm1 ...]}
+ * <p>Usage: {@code ChaosBench CIFAR_DIR IMAGES EPOCHS INTERVAL_SECONDS SEED [round|epoch|alone|calm1 ...]}
  */
 public final class ChaosBench {
     private static final String[] EVENTS = {"lost in round", "lost after round", "joined:", "decommissioned",
@@ -60,8 +62,10 @@ public final class ChaosBench {
                 List<String> conf = mode.equals("epoch")
                         ? List.of("--conf", "spark.sparkresnet.stateCopies=1", "--conf", "spark.sparkresnet.epochAttempts=8")
                         : List.of();
-                ExecutorChaos.Result chaos = run(cluster, 2, work, data, images, epochs, "chaos-" + mode, interval, seed,
-                        conf);
+                ExecutorChaos.Result chaos = mode.equals("alone")
+                        ? ExecutorChaos.run(cluster, 2, Duration.ofHours(1), seed, null, true, List.of(),
+                                trainArgs(work, data, images, epochs, "chaos-" + mode))
+                        : run(cluster, 2, work, data, images, epochs, "chaos-" + mode, interval, seed, conf);
                 Path log = work.resolve("chaos-" + mode + ".log");
                 Files.writeString(log, chaos.run().output());
                 System.out.println("chaos " + mode + " driver log: " + log);
@@ -125,11 +129,14 @@ public final class ChaosBench {
     private static ExecutorChaos.Result run(StandaloneCluster cluster, int executors, Path work, String data, int images,
                                             int epochs, String runId, Duration interval, long seed, List<String> conf)
             throws Exception {
-        List<String> options = new ArrayList<>(conf);
-        return ExecutorChaos.run(cluster, executors, interval, seed, options, "--data", data,
-                "--output", work.resolve("out").toString(), "--run-id", runId, "--epochs", Integer.toString(epochs),
-                "--limit-train", Integer.toString(images), "--limit-test", "200", "--batch-size-per-worker", "32",
-                "--averaging-frequency", "2", "--progress-seconds", "5");
+        return ExecutorChaos.run(cluster, executors, interval, seed, new ArrayList<>(conf),
+                trainArgs(work, data, images, epochs, runId));
+    }
+
+    private static String[] trainArgs(Path work, String data, int images, int epochs, String runId) {
+        return new String[] {"--data", data, "--output", work.resolve("out").toString(), "--run-id", runId,
+            "--epochs", Integer.toString(epochs), "--limit-train", Integer.toString(images), "--limit-test", "200",
+            "--batch-size-per-worker", "32", "--averaging-frequency", "2", "--progress-seconds", "5"};
     }
 
     private static double trainSeconds(List<Row> rows) {

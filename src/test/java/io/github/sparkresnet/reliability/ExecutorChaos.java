@@ -55,6 +55,15 @@ public final class ExecutorChaos {
     /** The same, the first kill during a running job whose description matches {@code firstDuring} (a regex). */
     public static Result run(StandaloneCluster cluster, int executors, Duration interval, long seed, String firstDuring,
                              List<String> submitOptions, String... trainArgs) throws Exception {
+        return run(cluster, executors, interval, seed, firstDuring, false, submitOptions, trainArgs);
+    }
+
+    /**
+     * The same; with {@code withWorker} each kill takes the executor's Worker first, so no replacement
+     * comes (the run trains on with the executors left: at most one kill per Worker).
+     */
+    public static Result run(StandaloneCluster cluster, int executors, Duration interval, long seed, String firstDuring,
+                             boolean withWorker, List<String> submitOptions, String... trainArgs) throws Exception {
         int uiPort;
         try (ServerSocket s = new ServerSocket(0)) {
             uiPort = s.getLocalPort();
@@ -81,6 +90,9 @@ public final class ExecutorChaos {
                 if (!alive.isEmpty()) {
                     ProcessHandle victim = alive.get(random.nextInt(alive.size()));
                     String epoch = lastEpoch(running.output());
+                    if (withWorker) {
+                        victim.parent().ifPresent(ProcessHandle::destroyForcibly);
+                    }
                     if (victim.destroyForcibly()) {
                         kills.add(new Kill((System.nanoTime() - start) / 1e9, victim.pid(), epoch, during));
                     }
