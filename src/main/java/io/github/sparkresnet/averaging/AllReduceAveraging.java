@@ -323,9 +323,13 @@ public final class AllReduceAveraging implements Averaging {
         return true;
     }
 
-    /** How many executors each mean slice goes to: {@value #STATE_COPIES}, at most the executors there are. */
+    /**
+     * How many executors each mean slice goes to: {@value #STATE_COPIES}, at most the executors there
+     * are; one with {@code --averaged parameters}.
+     */
     private int copies() {
-        if (stateCopies <= 1 || jsc.sc().isLocal()) {
+        // with parameters only a failed round loses the workers' own moments anyway: copies buy nothing
+        if (stateCopies <= 1 || jsc.sc().isLocal() || parametersOnly) {
             return 1;
         }
         return Math.max(1, Math.min(stateCopies, jsc.sc().getExecutorIds().size()));
