@@ -65,6 +65,10 @@ public final class ByteBlocks {
     private static final int SPARES_PER_SIZE = 16;
     /** The blocks put in this JVM and not yet removed, by name. */
     private static final Map<String, Stored> STORED = new HashMap<>();
+    /** Names of the blocks put in this JVM until their removal has finished: never taken for copies. */
+    private static final java.util.Set<String> OWN = new java.util.HashSet<>();
+    /** Copies peers sent here that a sweep is removing: claimed, so two sweeps never remove the same one. */
+    private static final java.util.Set<String> COPIES_BEING_REMOVED = new java.util.HashSet<>();
     /** Buffers of removed blocks, by capacity. */
     private static final Map<Integer, ArrayDeque<ByteBuffer>> SPARE = new HashMap<>();
 
@@ -197,6 +201,7 @@ public final class ByteBlocks {
         }
         synchronized (ByteBlocks.class) {
             STORED.put(name, stored);
+            OWN.add(name);
         }
         TestBlockId id = new TestBlockId(name);
         StorageLevel level = copies <= 1 ? LEVEL : StorageLevel.apply(LEVEL.useDisk(), LEVEL.useMemory(),
@@ -329,11 +334,20 @@ public final class ByteBlocks {
         BlockManager bm = blockManager();
         for (String name : claimed.keySet()) {
             bm.removeBlock(new TestBlockId(name), false); // waits while a reader holds the block
+            synchronized (ByteBlocks.class) {
+                OWN.remove(name);
+            }
         }
         int received = 0; // copies peers sent here: reported to the master, so removed with telling it
-        for (BlockId copy : JavaConverters.seqAsJavaList(bm.getMatchingBlockIds(new CopyOf(doomed, claimed.keySet())))) {
-            bm.removeBlock(copy, true);
-            received++;
+        for (BlockId copy : JavaConverters.seqAsJavaList(bm.getMatchingBlockIds(new CopyOf(doomed)))) {
+            try {
+                bm.removeBlock(copy, true);
+                received++;
+            } finally {
+                synchronized (ByteBlocks.class) {
+                    COPIES_BEING_REMOVED.remove(((TestBlockId) copy).id());
+                }
+            }
         }
         for (Stored freed : claimed.values()) {
             if (freed.own() != null) {
@@ -343,23 +357,24 @@ public final class ByteBlocks {
         return claimed.size() + received;
     }
 
-    /** Matches the test blocks that {@code doomed} accepts and this JVM did not put itself. */
+    /**
+     * Matches the test blocks that {@code doomed} accepts and this JVM did not put itself (copies peers
+     * sent), claiming each it matches for the caller to remove.
+     */
     private static final class CopyOf extends AbstractFunction1<BlockId, Object> implements Serializable {
         private final transient Predicate<String> doomed;
-        private final transient Set<String> own;
 
-        CopyOf(Predicate<String> doomed, Set<String> own) {
+        CopyOf(Predicate<String> doomed) {
             this.doomed = doomed;
-            this.own = own;
         }
 
         @Override
         public Object apply(BlockId id) {
-            if (!(id instanceof TestBlockId test) || own.contains(test.id())) {
+            if (!(id instanceof TestBlockId test)) {
                 return false;
             }
             synchronized (ByteBlocks.class) {
-                return !STORED.containsKey(test.id()) && doomed.test(test.id());
+                return !OWN.contains(test.id()) && doomed.test(test.id()) && COPIES_BEING_REMOVED.add(test.id());
             }
         }
     }
