@@ -142,8 +142,7 @@ public final class AllReduceAveraging implements Averaging {
                 lostExecutors.add(id);
                 // A decommissioned executor ran none of the job's tasks (Spark offers it none) and
                 // left when its last one ended: the job only misses it if it holds blocks to read.
-                boolean decommissioned = leaving.contains(id)
-                        || String.valueOf(removed.reason()).toLowerCase(java.util.Locale.ROOT).contains("decommission");
+                boolean decommissioned = leaving.contains(id) || Membership.removedDecommissioned(removed);
                 if (jobRunning && (inputExecutors.contains(id) || !decommissioned)) {
                     lostDuringJob.add(id);
                     LOG.debug("executor {} lost during a round ({}): cancelling the round's job", id, removed.reason());

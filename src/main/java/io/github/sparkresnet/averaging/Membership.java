@@ -79,7 +79,7 @@ public final class Membership implements AutoCloseable {
                     preparing.remove(id);
                     newlyArrived.removeIf(a -> a.id().equals(id));
                     boolean decommissioned = decommissioning.remove(id)
-                            || String.valueOf(removed.reason()).toLowerCase(Locale.ROOT).contains("decommission");
+                            || removedDecommissioned(removed);
                     newlyLost.add(new Lost(id, removed.reason(), decommissioned));
                 }
             }
@@ -102,9 +102,9 @@ public final class Membership implements AutoCloseable {
         }
     }
 
-    /** The executors being decommissioned now (found at the last {@link #drain}). */
-    public synchronized Set<String> decommissioning() {
-        return Set.copyOf(decommissioning);
+    /** True when Spark's reason for removing an executor says it was decommissioned (rather than lost). */
+    static boolean removedDecommissioned(SparkListenerExecutorRemoved removed) {
+        return String.valueOf(removed.reason()).toLowerCase(Locale.ROOT).contains("decommission");
     }
 
     /** Task slots of the executors that take tasks now (decommissioning ones excluded) and are prepared. */
