@@ -25,10 +25,13 @@ import org.apache.spark.api.java.JavaSparkContext;
 import org.apache.spark.broadcast.Broadcast;
 import org.apache.spark.scheduler.SparkListener;
 import org.apache.spark.scheduler.SparkListenerExecutorRemoved;
+import org.apache.spark.scheduler.SparkListenerJobStart;
+import org.apache.spark.scheduler.SparkListenerTaskStart;
 import org.deeplearning4j.nn.graph.ComputationGraph;
 import org.nd4j.linalg.dataset.DataSet;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
+import scala.collection.JavaConverters;
 
 /**
  * {@code --averaging allreduce}: replicas that stay on the executors and average among themselves,
@@ -74,6 +77,8 @@ public final class AllReduceAveraging implements Averaging {
      * so a loss costs a round. 1: no copies, and a loss costs the epoch.
      */
     public static final String STATE_COPIES = "spark.sparkresnet.stateCopies";
+    /** The job property Spark sets to the job group (SparkContext.SPARK_JOB_GROUP_ID). */
+    private static final String JOB_GROUP = "spark.jobGroup.id";
     private final JavaSparkContext jsc;
     private final ComputationGraph driverNet;
     private final int workers;
@@ -86,8 +91,13 @@ public final class AllReduceAveraging implements Averaging {
     private final int stateCopies;
     private final Set<String> lostExecutors = ConcurrentHashMap.newKeySet();
     private final SparkListener lossWatch;
-    /** While a job runs: the executors holding blocks it reads, and those lost meanwhile. */
-    private volatile Set<String> inputExecutors = Set.of();
+    /**
+     * While a job runs: the blocks it reads, its stages and the executors its tasks were started on,
+     * and the executors lost meanwhile.
+     */
+    private volatile List<ByteBlocks.Ref> inputs = List.of();
+    private final Set<Integer> jobStages = ConcurrentHashMap.newKeySet();
+    private final Set<String> taskExecutors = ConcurrentHashMap.newKeySet();
     private volatile boolean jobRunning;
     private final Set<String> lostDuringJob = ConcurrentHashMap.newKeySet();
     /** Executors seen being decommissioned (Spark forgets that once they are gone). */
@@ -137,13 +147,33 @@ public final class AllReduceAveraging implements Averaging {
         this.stateCopies = jsc.getConf().getInt(STATE_COPIES, 2);
         this.lossWatch = new SparkListener() {
             @Override
+            public void onJobStart(SparkListenerJobStart start) {
+                if (start.properties() != null && jobGroup.equals(start.properties().getProperty(JOB_GROUP))) {
+                    JavaConverters.seqAsJavaList(start.stageIds()).forEach(id -> jobStages.add((Integer) id));
+                }
+            }
+
+            @Override
+            public void onTaskStart(SparkListenerTaskStart task) {
+                if (jobStages.contains(task.stageId())) {
+                    taskExecutors.add(task.taskInfo().executorId());
+                }
+            }
+
+            @Override
             public void onExecutorRemoved(SparkListenerExecutorRemoved removed) {
                 String id = removed.executorId();
-                lostExecutors.add(id);
-                // A decommissioned executor ran none of the job's tasks (Spark offers it none) and
-                // left when its last one ended: the job only misses it if it holds blocks to read.
+                if (!lostExecutors.add(id)) {
+                    return; // Spark can report one removal twice
+                }
+                // The job misses an executor that ran one of its tasks, or held the last copy of a
+                // block it reads (its tasks read the others' copies otherwise); not one being prepared
+                // to join, say. A decommissioned executor ran none of them when it left (Spark offers
+                // it none and it waits for its last to end).
                 boolean decommissioned = leaving.contains(id) || Membership.removedDecommissioned(removed);
-                if (jobRunning && (inputExecutors.contains(id) || !decommissioned)) {
+                boolean lastCopyGone = inputs.stream().anyMatch(ref -> ref.holders().contains(id)
+                        && ref.without(lostExecutors) == null);
+                if (jobRunning && (lastCopyGone || (!decommissioned && taskExecutors.contains(id)))) {
                     lostDuringJob.add(id);
                     LOG.debug("executor {} lost during a round ({}): cancelling the round's job", id, removed.reason());
                     jsc.cancelJobGroup(jobGroup);
@@ -186,7 +216,8 @@ public final class AllReduceAveraging implements Averaging {
             }
             if (driverCurrent && (e instanceof RoundLostException || !readable(state))) {
                 state = null; // the driver holds the same state: the next try starts the workers from it
-                throw e instanceof RoundFailedException failed ? failed : new RoundFailedException(e.getMessage(), e);
+                throw e instanceof RoundFailedException failed ? failed
+                        : new RoundFailedException(e.getMessage(), e, RoundFailedException.lostIn(e));
             }
             if (e instanceof RoundLostException lost) {
                 throw lost;
@@ -268,7 +299,8 @@ public final class AllReduceAveraging implements Averaging {
             ByteBlocks.Ref alive = ref.without(lost);
             if (alive == null) {
                 throw new RoundLostException("executor " + String.join(" and ", ref.holders()) + " was lost with block "
-                        + ref.name() + " of " + what + (ref.copies().isEmpty() ? " (no copy elsewhere)" : ""), null);
+                        + ref.name() + " of " + what + (ref.copies().isEmpty() ? " (no copy elsewhere)" : ""), null,
+                        Set.copyOf(ref.holders()));
             }
             Set<String> leaving = alive.holders().stream().filter(this::decommissioned).collect(Collectors.toSet());
             ByteBlocks.Ref staying = leaving.isEmpty() ? alive : alive.without(leaving);
@@ -499,7 +531,9 @@ public final class AllReduceAveraging implements Averaging {
      */
     private <T> List<T> run(String what, long number, List<ByteBlocks.Ref> input, Supplier<List<T>> action) {
         lostDuringJob.clear();
-        inputExecutors = input.stream().flatMap(ref -> ref.holders().stream()).collect(Collectors.toSet());
+        jobStages.clear();
+        taskExecutors.clear();
+        inputs = List.copyOf(input);
         jobRunning = true;
         // interrupted when cancelled: a task waiting for a lost executor's block frees its slot at once
         jsc.setJobGroup(jobGroup, "all-reduce " + what + " (job " + number + ")", true);
@@ -507,7 +541,7 @@ public final class AllReduceAveraging implements Averaging {
             for (ByteBlocks.Ref ref : input) {
                 if (ref.without(lostExecutors) == null) {
                     throw new RoundFailedException("executor " + ref.executorId() + " was lost with block " + ref.name()
-                            + " that the " + what + " job reads", null);
+                            + " that the " + what + " job reads", null, Set.copyOf(ref.holders()));
                 }
             }
             return action.get();
@@ -519,10 +553,10 @@ public final class AllReduceAveraging implements Averaging {
             }
             String cause = lostDuringJob.isEmpty() ? firstLine(e)
                     : "executor " + String.join(" and ", new TreeSet<>(lostDuringJob)) + " was lost";
-            throw new RoundFailedException("the all-reduce " + what + " job failed: " + cause, e);
+            throw new RoundFailedException("the all-reduce " + what + " job failed: " + cause, e, Set.copyOf(lostDuringJob));
         } finally {
             jobRunning = false;
-            inputExecutors = Set.of();
+            inputs = List.of();
             jsc.clearJobGroup();
         }
     }

@@ -49,6 +49,8 @@ public final class Membership implements AutoCloseable {
     /** Executors being prepared, until their preparation completes. */
     private final Map<String, Future<?>> preparing = new LinkedHashMap<>();
     private final List<Lost> newlyLost = new ArrayList<>();
+    /** Every executor removed in the run: Spark can report one removal twice. */
+    private final Set<String> removedIds = new LinkedHashSet<>();
     private final List<Arrival> newlyArrived = new ArrayList<>();
     private final Set<String> decommissioning = new LinkedHashSet<>();
     private final SparkListener listener;
@@ -75,6 +77,9 @@ public final class Membership implements AutoCloseable {
             public void onExecutorRemoved(SparkListenerExecutorRemoved removed) {
                 String id = removed.executorId();
                 synchronized (Membership.this) {
+                    if (!removedIds.add(id)) {
+                        return;
+                    }
                     slotsOf.remove(id);
                     preparing.remove(id);
                     newlyArrived.removeIf(a -> a.id().equals(id));

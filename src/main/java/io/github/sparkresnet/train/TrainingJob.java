@@ -132,8 +132,10 @@ public final class TrainingJob {
     public static final String EPOCH_ATTEMPTS = "spark.sparkresnet.epochAttempts";
 
     /**
-     * Spark setting: how many times in a row one round may fail (an executor lost during it, or its
-     * tasks failing) before the run stops. Each failure costs only that round. Default 8.
+     * Spark setting: how many times in a row one round may fail for a reason no lost executor explains
+     * (its tasks failing beyond Spark's retries) before the run stops. Each failure costs only that
+     * round. Failures from lost executors are not counted: they stop the run when the round has not
+     * been fitted within {@code --worker-wait} of its first failure. Default 8.
      */
     public static final String ROUND_ATTEMPTS = "spark.sparkresnet.roundAttempts";
 
@@ -329,7 +331,9 @@ public final class TrainingJob {
                 RoundFailedException failed = null;
                 double failedAfter = 0;
                 long failedAt = 0;
+                long firstFailedAt = 0;
                 int failures = 0;
+                int losses = 0;
                 try (ProgressReporter progress = new ProgressReporter(epoch, config.epochs, plan.trainImages(),
                         plan.roundImages(config), counters.examples::value, config.progressSeconds)) {
                     while (!rounds.done()) {
@@ -344,7 +348,24 @@ public final class TrainingJob {
                             failed = e;
                             failedAt = System.nanoTime();
                             failedAfter = (failedAt - roundStart) / 1e9;
-                            if (++failures >= roundAttempts) {
+                            if (failures + losses == 0) {
+                                firstFailedAt = failedAt;
+                            }
+                            // A lost executor says nothing about the round: those failures are bounded in
+                            // time, like a wait for executors; failures no loss explains, in number.
+                            if (e.executorLost()) {
+                                losses++;
+                                double trying = (failedAt - firstFailedAt) / 1e9;
+                                if (trying > config.workerWaitSeconds) {
+                                    throw new EpochLostException(String.format(java.util.Locale.ROOT, "run %s: round %d "
+                                            + "of epoch %d failed %d times in %.0f s, each time as an executor it ran on "
+                                            + "was lost (the last: %s): executors did not stay up for one round within "
+                                            + "--worker-wait %d s. Completed epochs are checkpointed: continue with "
+                                            + "--resume once executors stay up, or wait longer with --worker-wait",
+                                            config.runId, done + 1, epoch, failures + losses, trying, e.getMessage(),
+                                            config.workerWaitSeconds), e);
+                                }
+                            } else if (++failures >= roundAttempts) {
                                 throw new EpochLostException("run " + config.runId + ": round " + (done + 1) + " of epoch "
                                         + epoch + " failed " + failures + " times in a row (the last: " + e.getMessage()
                                         + "). Completed epochs are checkpointed: continue with --resume, or allow more "
@@ -352,12 +373,13 @@ public final class TrainingJob {
                             }
                             continue;
                         }
-                        if (failures > 0) {
+                        if (failures + losses > 0) {
                             LOG.info("round {} of epoch {} fitted again with {} of {} workers, {} s after it failed",
                                     done + 1, epoch, round.workers(), plan.workers(), String.format(java.util.Locale.ROOT,
                                             "%.1f", (System.nanoTime() - failedAt) / 1e9));
                         }
                         failures = 0;
+                        losses = 0;
                         done++;
                         fewest = Math.min(fewest, round.workers());
                         most = Math.max(most, round.workers());
@@ -404,17 +426,18 @@ public final class TrainingJob {
         int workers = elastic ? membership.workers() : plan.workers();
         String from = done == 0 ? "the epoch's start" : "round " + done + "'s state";
         for (Membership.Lost lost : events.lost()) {
-            if (lost.decommissioned() && failed == null) {
+            boolean failedIt = failed != null && failed.lostExecutors().contains(lost.id());
+            if (lost.decommissioned() && !failedIt) {
                 LOG.info("executor {} left, decommissioned, after round {} of epoch {}: {} of {} workers from {}",
                         lost.id(), done, epoch, workers, plan.workers(), from);
                 continue;
             }
-            String when = failed != null ? String.format(java.util.Locale.ROOT, "in round %d of epoch %d (%.1f s into it)", done + 1, epoch,
-                    failedAfter) : "after round " + done + " of epoch " + epoch;
+            String when = failedIt ? String.format(java.util.Locale.ROOT, "in round %d of epoch %d (%.1f s into it)",
+                    done + 1, epoch, failedAfter) : "after round " + done + " of epoch " + epoch;
             LOG.warn("executor {} lost {}: continuing with {} of {} workers from {} ({})", lost.id(), when, workers,
                     plan.workers(), from, lost.reason());
         }
-        if (failed != null && events.lost().isEmpty()) {
+        if (failed != null && events.lost().stream().noneMatch(l -> failed.lostExecutors().contains(l.id()))) {
             LOG.warn("round {} of epoch {} failed ({} s into it): {}; fitting it again with {} of {} workers from {}",
                     done + 1, epoch, String.format(java.util.Locale.ROOT, "%.1f", failedAfter), failed.getMessage(), workers, plan.workers(), from);
         }
