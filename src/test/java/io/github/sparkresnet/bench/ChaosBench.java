@@ -122,6 +122,8 @@ public final class ChaosBench {
                         calm.seconds(), chaos.seconds(), trainSeconds(chaosRows), trainSeconds(calmRows), perKill,
                         lostCompute / kills, perKill - lostCompute / kills);
             }
+        } finally {
+            Scratch.delete(work.resolve("out")); // the driver logs stay
         }
         System.exit(allCompleted ? 0 : 1);
     }

@@ -84,6 +84,8 @@ public final class ClusterScalingBench {
         if (!p.waitFor(60, TimeUnit.MINUTES) || p.exitValue() != 0) {
             throw new IllegalStateException("run " + runId + " failed");
         }
-        return reader.read().parquet(out.resolve("metrics").toString()).first();
+        Row row = reader.read().parquet(out.resolve("metrics").toString()).first();
+        Scratch.delete(out);
+        return row;
     }
 }

@@ -21,7 +21,9 @@ import java.util.stream.Stream;
  * each its own JVM started from Spark's jars with the classes {@code spark-class} starts
  * ({@code org.apache.spark.deploy.master.Master}, {@code ...worker.Worker}). The Workers launch
  * executors from a Spark home made of links to the Spark jars this project builds against.
- * {@link #close()} kills every process it started, executors included, even after a failure.
+ * {@link #close()} kills every process it started, executors included, even after a failure, and
+ * removes what the executors copied to disk (their copies of the application jar, their local
+ * directories, which a killed executor leaves behind), keeping the logs.
  */
 public final class StandaloneCluster implements AutoCloseable {
     public static final Path ROOT = Path.of(System.getProperty("project.basedir", ".")).toAbsolutePath();
@@ -135,6 +137,8 @@ public final class StandaloneCluster implements AutoCloseable {
         env.put("SPARK_SCALA_VERSION", "2.12");
         env.put("SPARK_LOCAL_IP", "127.0.0.1");
         env.remove("SPARK_CONF_DIR");
+        // the executors' scratch space (a Worker hands its own to them) inside the cluster's directory
+        env.put("SPARK_LOCAL_DIRS", dir.resolve("local").toString());
         processes.add(pb.start());
     }
 
@@ -176,6 +180,19 @@ public final class StandaloneCluster implements AutoCloseable {
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
             }
+        }
+        removeExecutorCopies();
+    }
+
+    /** Each executor's copy of the application jar (160 MB) and the local directories go; logs stay. */
+    private void removeExecutorCopies() {
+        try (Stream<Path> files = Files.walk(dir)) {
+            files.filter(p -> p.startsWith(dir.resolve("local"))
+                            || (p.getFileName().toString().endsWith(".jar") && !p.startsWith(dir.resolve("spark-home"))))
+                    .sorted(java.util.Comparator.reverseOrder())
+                    .forEach(p -> p.toFile().delete());
+        } catch (IOException | java.io.UncheckedIOException e) {
+            System.err.println("could not remove the executors' files under " + dir + ": " + e);
         }
     }
 
