@@ -8,6 +8,7 @@ import java.util.List;
 import java.util.UUID;
 import org.apache.hadoop.fs.FileSystem;
 import org.apache.hadoop.fs.Path;
+import org.apache.spark.sql.RuntimeConfig;
 import org.apache.spark.sql.SaveMode;
 import org.apache.spark.sql.SparkSession;
 import org.slf4j.Logger;
@@ -21,9 +22,14 @@ import org.slf4j.LoggerFactory;
  * <p>Each epoch is written to a staging directory (ignored by readers: its name starts with
  * {@code _}) and then renamed into place, replacing a previous row of the same epoch. A failed write
  * leaves nothing visible; re-running an epoch replaces its row, never adds a second one.
+ *
+ * <p>Timestamps are written as Parquet's {@code TIMESTAMP_MICROS} (UTC), which every Parquet reader
+ * reads (pyarrow, DuckDB, Polars, JavaScript ones), rather than Spark's default legacy INT96; tables
+ * written with INT96 before still read, alone or mixed with newer rows.
  */
 public final class MetricsTable {
     private static final Logger LOG = LoggerFactory.getLogger(MetricsTable.class);
+    private static final String TIMESTAMP_TYPE = "spark.sql.parquet.outputTimestampType";
     private final SparkSession spark;
     private final Path root;
 
@@ -42,8 +48,7 @@ public final class MetricsTable {
         Path staging = new Path(staging(m.runId()), m.epoch() + "-" + UUID.randomUUID());
         try {
             FileSystem fs = root.getFileSystem(spark.sparkContext().hadoopConfiguration());
-            spark.createDataFrame(List.of(m.toRow()), EpochMetrics.SCHEMA).coalesce(1)
-                    .write().mode(SaveMode.ErrorIfExists).parquet(staging.toString());
+            writeParquet(m, staging);
             fs.mkdirs(target.getParent());
             if (DirectorySwap.replace(fs, staging, target, new Path(staging(m.runId()), "replaced-" + UUID.randomUUID()))) {
                 LOG.info("replaced the metrics row of run {} epoch {}", m.runId(), m.epoch());
@@ -52,6 +57,26 @@ public final class MetricsTable {
         } catch (Exception e) { // the store's IOException, or a Spark job that failed writing Parquet to it
             throw new OutputStoreException("writing the metrics row of run " + m.runId() + " epoch " + m.epoch()
                     + " to " + target, e);
+        }
+    }
+
+    /**
+     * One row as Parquet, timestamps as {@code TIMESTAMP_MICROS}: Spark takes that from the session's
+     * SQL setting only (not a write option), so it is set for this write and put back after it.
+     */
+    private void writeParquet(EpochMetrics m, Path dir) {
+        RuntimeConfig conf = spark.conf();
+        scala.Option<String> before = conf.getOption(TIMESTAMP_TYPE);
+        conf.set(TIMESTAMP_TYPE, "TIMESTAMP_MICROS");
+        try {
+            spark.createDataFrame(List.of(m.toRow()), EpochMetrics.SCHEMA).coalesce(1)
+                    .write().mode(SaveMode.ErrorIfExists).parquet(dir.toString());
+        } finally {
+            if (before.isDefined()) {
+                conf.set(TIMESTAMP_TYPE, before.get());
+            } else {
+                conf.unset(TIMESTAMP_TYPE);
+            }
         }
     }
 

@@ -3,6 +3,7 @@ package io.github.sparkresnet.cli;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.github.sparkresnet.eval.MetricsRows;
 import io.github.sparkresnet.eval.MetricsTable;
 import io.github.sparkresnet.spark.TestSpark;
 
@@ -20,11 +21,11 @@ class ReportCommandTest {
     @Test
     void chartsTwoRunsSideBySideAsPngsAndOneSelfContainedPage() throws Exception {
         MetricsTable table = new MetricsTable(TestSpark.get(), tmp.resolve("runs").toString());
-        table.write(CheckCommandTest.row("baseline", 1, 2));
-        table.write(CheckCommandTest.row("baseline", 2, 3));
-        table.write(CheckCommandTest.row("augmented", 1, 3));
-        table.write(CheckCommandTest.row("augmented", 2, 4));
-        table.write(CheckCommandTest.row("augmented", 3, 4));
+        table.write(MetricsRows.row("baseline", 1, 2));
+        table.write(MetricsRows.row("baseline", 2, 3));
+        table.write(MetricsRows.row("augmented", 1, 3));
+        table.write(MetricsRows.row("augmented", 2, 4));
+        table.write(MetricsRows.row("augmented", 3, 4));
         Path to = tmp.resolve("report");
 
         CommandLineRunner r = CommandLineRunner.run("report", "--output", tmp.resolve("runs").toString(),
