@@ -4,9 +4,11 @@
  *
  * <p>Packages follow the data: {@code data} (CIFAR-10 files to DataFrame to class pair to
  * minibatches), {@code model} (the ResNet34 and its fast paths), {@code spark} (session, ND4J set-up,
- * serializers), {@code eval} (evaluation, the metrics table, scoring, reports), {@code train} (the
- * epoch loop, averaging, checkpoints, the run lease) and {@code cli} (the entry points). Imports point
- * down: {@code cli} to {@code train} to {@code eval}/{@code spark}/{@code data} to {@code model}; this
+ * serializers), {@code eval} (evaluation, the metrics table, scoring, reports), {@code averaging} (the
+ * rounds, their blocks and their recovery), {@code train} (the epoch loop, checkpoints, the run lease),
+ * {@code cli} (the entry points) and {@code ml} (the Spark ML model). Imports point down: {@code cli}
+ * and {@code ml} to {@code train} to {@code averaging} to {@code eval}/{@code spark}/{@code data} to
+ * {@code model}; this
  * package holds what every layer may use: the failures the command line reports in one line
  * ({@link io.github.sparkresnet.BadInputException}, {@link io.github.sparkresnet.OutputStoreException},
  * {@link io.github.sparkresnet.OutOfMemory}), {@link io.github.sparkresnet.Redaction} and the options'

@@ -25,8 +25,9 @@ import org.nd4j.linalg.api.ndarray.INDArray;
 /**
  * Batch scoring on the executors: any DataFrame with an {@code image} column (3,072 bytes of a 32x32
  * RGB image, channel planes R, G, B, as CIFAR-10 stores them) gains {@code predicted_target},
- * {@code predicted_class} and {@code probabilities} (per class, in target order). The model is
- * broadcast once as its serialized bytes and restored once per partition.
+ * {@code predicted_class} and {@code probabilities} (per class, in target order); or, for callers
+ * that name their columns (the Spark ML model), only the probabilities, with test-time flips if asked.
+ * The model is broadcast once as its serialized bytes and restored once per partition.
  */
 public final class Predictor {
     public static final StructType ADDED = new StructType()
@@ -38,11 +39,55 @@ public final class Predictor {
     }
 
     public static Dataset<Row> predict(Dataset<Row> images, byte[] model, List<String> classNames, int batchSize) {
-        int imageColumn = images.schema().fieldIndex("image");
         StructType schema = images.schema();
         for (var f : ADDED.fields()) {
             schema = schema.add(f);
         }
+        return score(images, "image", model, batchSize, TestTimeAugmentation.NONE, schema, (row, p) -> {
+            Double[] probabilities = new Double[p.length];
+            int best = 0;
+            for (int c = 0; c < p.length; c++) {
+                probabilities[c] = p[c];
+                best = p[c] > p[best] ? c : best;
+            }
+            return append(row, best, classNames.get(best), probabilities);
+        });
+    }
+
+    /**
+     * {@code images} with {@code column} added: the class probabilities of the image in
+     * {@code imageColumn} (CIFAR-10's byte layout) as {@code tta} computes them, in target order.
+     */
+    public static Dataset<Row> probabilities(Dataset<Row> images, String imageColumn, String column, byte[] model,
+                                             int batchSize, TestTimeAugmentation tta) {
+        StructType schema = images.schema().add(column, DataTypes.createArrayType(DataTypes.DoubleType, false), false);
+        return score(images, imageColumn, model, batchSize, tta, schema, (row, p) -> {
+            Double[] probabilities = new Double[p.length];
+            for (int c = 0; c < p.length; c++) {
+                probabilities[c] = p[c];
+            }
+            return append(row, (Object) probabilities);
+        });
+    }
+
+    /** What a scored row becomes, from the input row and the image's class probabilities. */
+    private interface Output extends java.io.Serializable {
+        Row of(Row in, double[] probabilities);
+    }
+
+    private static Row append(Row in, Object... added) {
+        Object[] values = new Object[in.size() + added.length];
+        for (int c = 0; c < in.size(); c++) {
+            values[c] = in.get(c);
+        }
+        System.arraycopy(added, 0, values, in.size(), added.length);
+        return RowFactory.create(values);
+    }
+
+    /** Scores each partition in batches of {@code batchSize}, the network restored once per partition. */
+    private static Dataset<Row> score(Dataset<Row> images, String imageColumn, byte[] model, int batchSize,
+                                      TestTimeAugmentation tta, StructType schema, Output output) {
+        int image = images.schema().fieldIndex(imageColumn);
         Broadcast<byte[]> bytes = JavaSparkContext.fromSparkContext(images.sparkSession().sparkContext()).broadcast(model);
         MapPartitionsFunction<Row, Row> score = rows -> new Iterator<>() {
             private ComputationGraph net;
@@ -67,29 +112,15 @@ public final class Predictor {
                 while (rows.hasNext() && in.size() < batchSize) {
                     Row r = rows.next();
                     in.add(r);
-                    pixels.add(r.getAs(imageColumn));
+                    pixels.add(r.getAs(image));
                 }
                 if (net == null) {
                     net = restore(bytes.value());
                 }
-                INDArray p = net.outputSingle(false, Minibatches.features(pixels, Normalization.HALF));
+                INDArray p = tta.probabilities(net, Minibatches.features(pixels, Normalization.HALF));
                 List<Row> out = new ArrayList<>(in.size());
                 for (int i = 0; i < in.size(); i++) {
-                    double[] row = p.getRow(i).toDoubleVector();
-                    Double[] probabilities = new Double[row.length];
-                    int best = 0;
-                    for (int c = 0; c < row.length; c++) {
-                        probabilities[c] = row[c];
-                        best = row[c] > row[best] ? c : best;
-                    }
-                    Object[] values = new Object[in.get(i).size() + 3];
-                    for (int c = 0; c < in.get(i).size(); c++) {
-                        values[c] = in.get(i).get(c);
-                    }
-                    values[values.length - 3] = best;
-                    values[values.length - 2] = classNames.get(best);
-                    values[values.length - 1] = probabilities;
-                    out.add(RowFactory.create(values));
+                    out.add(output.of(in.get(i), p.getRow(i).toDoubleVector()));
                 }
                 return out;
             }
