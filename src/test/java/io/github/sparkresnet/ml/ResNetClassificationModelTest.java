@@ -6,11 +6,9 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.github.sparkresnet.BadInputException;
-import io.github.sparkresnet.model.SavedNetworks;
 import io.github.sparkresnet.spark.TestSpark;
 
 import java.awt.image.BufferedImage;
-import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -22,19 +20,9 @@ import org.apache.spark.ml.PipelineStage;
 import org.apache.spark.ml.linalg.Vector;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
-import org.deeplearning4j.nn.conf.NeuralNetConfiguration;
-import org.deeplearning4j.nn.conf.inputs.InputType;
-import org.deeplearning4j.nn.conf.layers.GlobalPoolingLayer;
-import org.deeplearning4j.nn.conf.layers.OutputLayer;
-import org.deeplearning4j.nn.conf.layers.PoolingType;
-import org.deeplearning4j.nn.graph.ComputationGraph;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
-import org.nd4j.linalg.activations.Activation;
-import org.nd4j.linalg.api.buffer.DataType;
-import org.nd4j.linalg.factory.Nd4j;
-import org.nd4j.linalg.lossfunctions.LossFunctions;
 
 /**
  * The Spark ML model on real Spark: images from Spark's image source scored as a network whose
@@ -42,9 +30,6 @@ import org.nd4j.linalg.lossfunctions.LossFunctions;
  * loaded alone and inside a PipelineModel.
  */
 class ResNetClassificationModelTest {
-    /** Logits: class 0 = red - blue, class 1 = blue - red (weights over the mean R, G, B). */
-    private static final float[][] WEIGHTS = {{1, 0, -1}, {-1, 0, 1}};
-
     @TempDir
     static Path dir;
     private static byte[] network;
@@ -63,36 +48,12 @@ class ResNetClassificationModelTest {
             }
             ImageIO.write(image, "png", dir.resolve("images/" + i + ".png").toFile());
         }
-        ComputationGraph net = new ComputationGraph(new NeuralNetConfiguration.Builder().dataType(DataType.FLOAT)
-                .graphBuilder().addInputs("in").setInputTypes(InputType.convolutional(32, 32, 3))
-                .addLayer("mean", new GlobalPoolingLayer.Builder(PoolingType.AVG).build(), "in")
-                .addLayer("out", new OutputLayer.Builder(LossFunctions.LossFunction.MCXENT).nIn(3).nOut(2)
-                        .activation(Activation.SOFTMAX).build(), "mean")
-                .setOutputs("out").build());
-        net.init();
-        // DL4J's dense weights are [nIn, nOut]
-        net.getLayer("out").setParam("W", Nd4j.createFromArray(WEIGHTS).transpose().dup());
-        net.getLayer("out").setParam("b", Nd4j.zeros(DataType.FLOAT, 1, 2));
-        ByteArrayOutputStream zip = new ByteArrayOutputStream();
-        SavedNetworks.write(net, zip);
-        network = zip.toByteArray();
+        network = ColourNetwork.zip();
+        TestSpark.get(); // the session Spark ML's readers and writers find
     }
 
     private static Dataset<Row> images() {
         return TestSpark.get().read().format("image").load(dir.resolve("images").toString());
-    }
-
-    /** The probabilities by hand: each channel normalized to [-1, 1] (mean/std 0.5), softmax of the weights. */
-    private static double[] expected(int red, int green, int blue) {
-        double[] mean = {(red / 255.0 - 0.5) / 0.5, (green / 255.0 - 0.5) / 0.5, (blue / 255.0 - 0.5) / 0.5};
-        double[] logits = new double[2];
-        for (int k = 0; k < 2; k++) {
-            for (int c = 0; c < 3; c++) {
-                logits[k] += WEIGHTS[k][c] * mean[c];
-            }
-        }
-        double z = Math.exp(logits[0]) + Math.exp(logits[1]);
-        return new double[] {Math.exp(logits[0]) / z, Math.exp(logits[1]) / z};
     }
 
     private static void assertScored(List<Row> rows) {
@@ -102,7 +63,7 @@ class ResNetClassificationModelTest {
             Row row = rows.get(i);
             double[] p = ((Vector) row.getAs("probability")).toArray();
             double[] raw = ((Vector) row.getAs("rawPrediction")).toArray();
-            double[] want = expected(colours[i][0], colours[i][1], colours[i][2]);
+            double[] want = ColourNetwork.probabilities(colours[i][0], colours[i][1], colours[i][2]);
             assertArrayEquals(want, p, 1e-5, "image " + i);
             assertArrayEquals(new double[] {Math.log(p[0]), Math.log(p[1])}, raw, 1e-9);
             assertEquals(want[1] > want[0] ? 1.0 : 0.0, (double) row.getAs("prediction"), "image " + i);
