@@ -19,6 +19,7 @@ import io.github.sparkresnet.spark.Nd4jSetup;
 import io.github.sparkresnet.train.OutputRoot;
 import io.github.sparkresnet.train.TrainConfig;
 import io.github.sparkresnet.train.TrainingJob;
+import io.github.sparkresnet.eval.SavedModel;
 
 import java.io.IOException;
 import java.io.PrintWriter;

@@ -12,6 +12,7 @@ import io.github.sparkresnet.data.DataOptions;
 import io.github.sparkresnet.eval.DirectorySwap;
 import io.github.sparkresnet.eval.Predictor;
 import io.github.sparkresnet.spark.Nd4jSetup;
+import io.github.sparkresnet.eval.SavedModel;
 
 import java.io.IOException;
 import java.io.PrintWriter;

@@ -7,6 +7,7 @@ import static org.apache.spark.sql.functions.col;
 import io.github.sparkresnet.BadInputException;
 import io.github.sparkresnet.data.ImageColumn;
 import io.github.sparkresnet.eval.Predictor;
+import io.github.sparkresnet.eval.SavedModel;
 import io.github.sparkresnet.eval.TestTimeAugmentation;
 import io.github.sparkresnet.model.SavedNetworks;
 
@@ -17,6 +18,7 @@ import java.io.OutputStream;
 import java.io.UncheckedIOException;
 import java.util.Arrays;
 import java.util.List;
+import java.util.Properties;
 import org.apache.hadoop.fs.FileSystem;
 import org.apache.hadoop.fs.Path;
 import org.apache.spark.ml.Model;
@@ -37,6 +39,7 @@ import org.apache.spark.ml.util.MLWriter;
 import org.apache.spark.sql.Column;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
+import org.apache.spark.sql.SparkSession;
 import org.apache.spark.sql.types.DataTypes;
 import org.apache.spark.sql.types.StructType;
 
@@ -99,6 +102,25 @@ public final class ResNetClassificationModel extends Model<ResNetClassificationM
         setDefault(batchSize, 250);
         setDefault(dropInvalid, false);
         set(this.classNames, classNames.toArray(new String[0]));
+    }
+
+    /**
+     * The model {@code train} saved at {@code zip} (e.g. {@code OUTPUT/model/RUN/best.zip}, on any
+     * Hadoop file system), with the class names and the test-time augmentation its description
+     * records; one clear error when it is no such model.
+     */
+    public static ResNetClassificationModel fromTrainedModel(SparkSession spark, String zip) {
+        Path path = new Path(zip);
+        try {
+            FileSystem fs = path.getFileSystem(spark.sparkContext().hadoopConfiguration());
+            Properties description = SavedModel.description(fs, path, zip);
+            byte[] bytes = SavedModel.bytes(fs, path);
+            SavedModel.load(bytes, path); // a bad model fails here, clearly, not in every task
+            return new ResNetClassificationModel(bytes, SavedModel.classNames(description, path))
+                    .setTta(SavedModel.tta(description, path).label());
+        } catch (IOException e) {
+            throw new UncheckedIOException("reading " + zip + " failed", e);
+        }
     }
 
     /** A model with a fresh uid. */

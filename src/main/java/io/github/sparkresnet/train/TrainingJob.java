@@ -263,7 +263,7 @@ public final class TrainingJob {
         progress.bestAccuracy = Math.max(progress.bestAccuracy, eval.accuracy());
         progress.stopping.record(eval.meanLoss());
         progress.nextEpoch = epoch + 1;
-        Properties info = sidecar(epoch, eval.accuracy(), progress.bestAccuracy);
+        Properties info = sidecar(epoch, eval.accuracy(), progress.bestAccuracy, eval.classNames());
         progress.stopping.describe(info);
         if (best) {
             checkpoints.saveModel("best", model, info);
@@ -511,9 +511,10 @@ public final class TrainingJob {
                 .withSeed(config.seed);
     }
 
-    private Properties sidecar(int epoch, double accuracy, double bestAccuracy) {
+    private Properties sidecar(int epoch, double accuracy, double bestAccuracy, List<String> classNames) {
         Properties p = new Properties();
         config.asMap().forEach(p::setProperty);
+        p.setProperty("class_names", String.join(",", classNames)); // --classes may give label indices
         p.setProperty("epoch", Integer.toString(epoch));
         p.setProperty("val_accuracy", Double.toString(accuracy));
         p.setProperty("best_val_accuracy", Double.toString(bestAccuracy));

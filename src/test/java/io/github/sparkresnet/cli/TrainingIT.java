@@ -73,6 +73,11 @@ class TrainingIT {
         }
         assertTrue(Files.exists(out.resolve("model/r1/final.zip")));
         assertTrue(Files.exists(out.resolve("model/r1/best.zip")));
+        // the saved model describes its classes by name, so Spark ML takes it as it is
+        io.github.sparkresnet.ml.ResNetClassificationModel model = io.github.sparkresnet.ml.ResNetClassificationModel
+                .fromTrainedModel(spark, out.resolve("model/r1/final.zip").toString());
+        assertEquals(List.of("airplane", "bird"), List.of(model.getOrDefault(model.classNames())));
+        assertEquals("flip", model.getOrDefault(model.tta()), "the run's --tta default");
 
         // a second resume has nothing left to do and writes nothing
         assertEquals(0, train("r1", 2, "--resume").exitCode());

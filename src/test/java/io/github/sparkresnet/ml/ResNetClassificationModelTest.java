@@ -7,12 +7,14 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.github.sparkresnet.BadInputException;
 import io.github.sparkresnet.spark.TestSpark;
+import io.github.sparkresnet.train.Checkpoints;
 
 import java.awt.image.BufferedImage;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
+import java.util.Properties;
 import javax.imageio.ImageIO;
 import org.apache.spark.ml.Pipeline;
 import org.apache.spark.ml.PipelineModel;
@@ -91,6 +93,35 @@ class ResNetClassificationModelTest {
         pipeline.write().save(saved.resolve("pipeline").toString());
         assertScored(PipelineModel.load(saved.resolve("pipeline").toString()).transform(images())
                 .orderBy("image.origin").collectAsList());
+    }
+
+    @Test
+    void aModelTrainSavedComesWithItsClassNamesAndTestTimeFlips(@TempDir Path runs) {
+        Checkpoints checkpoints = new Checkpoints(runs.toString(), "r", TestSpark.get().sparkContext()
+                .hadoopConfiguration());
+        byte[] zip = Checkpoints.serialize(ColourNetwork.graph());
+        Properties described = new Properties();
+        described.setProperty("classes", "0,2"); // --classes by label index: the names come from class_names
+        described.setProperty("class_names", "red,blue");
+        described.setProperty("tta", "flip");
+        checkpoints.saveModel("best", zip, described);
+        ResNetClassificationModel model = ResNetClassificationModel.fromTrainedModel(TestSpark.get(),
+                checkpoints.modelPath("best"));
+        assertArrayEquals(new String[] {"red", "blue"}, model.getOrDefault(model.classNames()));
+        assertEquals("flip", model.getOrDefault(model.tta()));
+        assertScored(model.transform(images()).orderBy("image.origin").collectAsList());
+
+        Properties older = new Properties();
+        older.setProperty("classes", "0,2");
+        checkpoints.saveModel("final", zip, older);
+        BadInputException indices = assertThrows(BadInputException.class,
+                () -> ResNetClassificationModel.fromTrainedModel(TestSpark.get(), checkpoints.modelPath("final")));
+        assertTrue(indices.getMessage().contains("gives the classes as label indices (classes=0,2)"),
+                indices.getMessage());
+        BadInputException missing = assertThrows(BadInputException.class,
+                () -> ResNetClassificationModel.fromTrainedModel(TestSpark.get(), runs.resolve("nope.zip").toString()));
+        assertTrue(missing.getMessage().endsWith("no such file; expected a model zip written by train"),
+                missing.getMessage());
     }
 
     @Test
