@@ -205,14 +205,13 @@ public final class ResNetClassificationModel extends Model<ResNetClassificationM
             throw new BadInputException("featuresCol '" + $(featuresCol) + "': no such column; the columns are "
                     + String.join(", ", schema.fieldNames()));
         }
-        StructType out = schema;
         for (Param<String> column : List.of(rawPredictionCol, probabilityCol, predictionCol)) {
             if (present.contains($(column))) {
                 throw new BadInputException(column.name() + " '" + $(column) + "': the input already has a column of "
                         + "that name");
             }
         }
-        return out.add($(rawPredictionCol), SQLDataTypes.VectorType(), false)
+        return schema.add($(rawPredictionCol), SQLDataTypes.VectorType(), false)
                 .add($(probabilityCol), SQLDataTypes.VectorType(), false)
                 .add($(predictionCol), DataTypes.DoubleType, false);
     }
