@@ -96,10 +96,10 @@ public final class ChaosBench {
                 int restarts = chaos.run().output().split("starting the epoch again", -1).length - 1;
                 // what the failed rounds had computed before they failed, as the driver logs it
                 Matcher into = Pattern.compile("\\((\\d+\\.\\d) s into it\\)").matcher(chaos.run().output());
-                int redoneRounds = 0;
+                int roundFailures = 0; // a round can fail several times before it is fitted
                 double lostCompute = 0;
                 while (into.find()) {
-                    redoneRounds++;
+                    roundFailures++;
                     lostCompute += Double.parseDouble(into.group(1));
                 }
                 // from each failure to the end of the round fitted again in its place
@@ -116,9 +116,9 @@ public final class ChaosBench {
                 int kills = Math.max(1, chaos.kills().size());
                 double perKill = (trainSeconds(chaosRows) - trainSeconds(calmRows)) / kills;
                 System.out.printf("chaos_run recovery=%s images=%d epochs=%d interval_s=%d kills=%d epoch_restarts=%d "
-                                + "rounds_redone=%d undisturbed_s=%.1f with_kills_s=%.1f train_s=%.1f (undisturbed %.1f) "
+                                + "round_failures=%d undisturbed_s=%.1f with_kills_s=%.1f train_s=%.1f (undisturbed %.1f) "
                                 + "cost_per_kill_s=%.1f of which lost_round_compute_s=%.1f, beyond=%.1f%n",
-                        mode, images, epochs, interval.toSeconds(), chaos.kills().size(), restarts, redoneRounds,
+                        mode, images, epochs, interval.toSeconds(), chaos.kills().size(), restarts, roundFailures,
                         calm.seconds(), chaos.seconds(), trainSeconds(chaosRows), trainSeconds(calmRows), perKill,
                         lostCompute / kills, perKill - lostCompute / kills);
             }
