@@ -52,10 +52,12 @@ public final class ImageColumn {
             return rows.withColumn(out, checkedBinary(col(in)));
         }
         Column undecodableRow = col(in + ".height").leq(0);
-        Dataset<Row> bad = rows.filter(undecodableRow).select(col(in + ".origin"));
-        long count = bad.count();
+        // how many, and the first by name, in one pass
+        Row bad = rows.filter(undecodableRow).agg(functions.count(functions.lit(1)), functions.min(col(in + ".origin")))
+                .first();
+        long count = bad.getLong(0);
         if (count > 0) {
-            String first = bad.orderBy(col("origin")).first().getString(0);
+            String first = bad.getString(1);
             if (undecodable == Undecodable.FAIL) {
                 throw new BadInputException(count + " of the images in column '" + in + "' could not be decoded, the "
                         + "first " + first + "; expected images Spark's image source reads (JPEG, PNG, GIF, BMP, ...). "

@@ -49,6 +49,7 @@ public final class ImagePixels {
         Resampling cols = Resampling.of(width, SIDE);
         float[] plane = new float[height * width];
         float[] wide = new float[height * SIDE];
+        float[] square = new float[PLANE];
         for (int c = 0; c < 3; c++) {
             if (c > 0 && channels == 1) {
                 System.arraycopy(out, 0, out, c * PLANE, PLANE);
@@ -58,7 +59,6 @@ public final class ImagePixels {
                 plane[i] = data[p] & 0xFF;
             }
             cols.apply(plane, height, width, 1, wide, SIDE, 1); // along each row
-            float[] square = new float[PLANE];
             rows.apply(wide, SIDE, 1, SIDE, square, 1, SIDE); // along each column
             for (int i = 0; i < PLANE; i++) {
                 out[c * PLANE + i] = (byte) Math.max(0, Math.min(255, Math.round(square[i])));

@@ -44,13 +44,11 @@ public final class Predictor {
             schema = schema.add(f);
         }
         return score(images, "image", model, batchSize, TestTimeAugmentation.NONE, schema, (row, p) -> {
-            Double[] probabilities = new Double[p.length];
             int best = 0;
-            for (int c = 0; c < p.length; c++) {
-                probabilities[c] = p[c];
+            for (int c = 1; c < p.length; c++) {
                 best = p[c] > p[best] ? c : best;
             }
-            return append(row, best, classNames.get(best), probabilities);
+            return append(row, best, classNames.get(best), boxed(p));
         });
     }
 
@@ -61,13 +59,16 @@ public final class Predictor {
     public static Dataset<Row> probabilities(Dataset<Row> images, String imageColumn, String column, byte[] model,
                                              int batchSize, TestTimeAugmentation tta) {
         StructType schema = images.schema().add(column, DataTypes.createArrayType(DataTypes.DoubleType, false), false);
-        return score(images, imageColumn, model, batchSize, tta, schema, (row, p) -> {
-            Double[] probabilities = new Double[p.length];
-            for (int c = 0; c < p.length; c++) {
-                probabilities[c] = p[c];
-            }
-            return append(row, (Object) probabilities);
-        });
+        return score(images, imageColumn, model, batchSize, tta, schema, (row, p) -> append(row, (Object) boxed(p)));
+    }
+
+    /** Probabilities as a Row holds an array of doubles. */
+    private static Double[] boxed(double[] p) {
+        Double[] boxed = new Double[p.length];
+        for (int c = 0; c < p.length; c++) {
+            boxed[c] = p[c];
+        }
+        return boxed;
     }
 
     /** What a scored row becomes, from the input row and the image's class probabilities. */
