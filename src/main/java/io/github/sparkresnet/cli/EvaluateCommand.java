@@ -2,10 +2,10 @@ package io.github.sparkresnet.cli;
 
 import static org.apache.spark.sql.functions.col;
 
-import io.github.sparkresnet.data.CifarReader;
-import io.github.sparkresnet.data.CifarSource;
 import io.github.sparkresnet.data.ClassPair;
 import io.github.sparkresnet.data.DataOptions;
+import io.github.sparkresnet.data.ImageColumn;
+import io.github.sparkresnet.data.ImageSource;
 import io.github.sparkresnet.data.Minibatches;
 import io.github.sparkresnet.data.Normalization;
 import io.github.sparkresnet.eval.EpochMetrics;
@@ -75,7 +75,7 @@ final class EvaluateCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws IOException {
-        String dataLocation = data.location();
+        data.validate();
         evaluation.validate();
         SparkSession spark = master.session("spark-resnet evaluate");
         Nd4jSetup.configure("driver");
@@ -86,11 +86,15 @@ final class EvaluateCommand implements Callable<Integer> {
         String id = runId != null ? runId : TrainConfig.recorded(info, "run-id", "model") + "-eval";
         int epoch = Integer.parseInt(info.getProperty("epoch", "1"));
 
-        CifarSource source = CifarSource.resolve(dataLocation, hadoop);
+        ImageSource source = data.source(hadoop);
         ClassPair pair = ClassPair.parse(SavedModel.classes(info, zip), source.classNames());
-        Dataset<Row> test = pair.select(CifarReader.read(spark, source)).filter(col("split").equalTo("test"));
+        Dataset<Row> test = pair.select(source.read(spark)).filter(col("split").equalTo("test"));
         if (evaluation.limitTest > 0) {
             test = test.orderBy("source_file", "record_index").limit(evaluation.limitTest);
+        }
+        if (source.mayHoldUndecodable()) {
+            test = test.cache(); // read once for the check and the scoring
+            ImageColumn.requireDecoded(test, source, data.shown());
         }
         List<DataSet> batches = Minibatches.inOrder(test, evaluation.batchSize, Normalization.HALF).collect();
         ComputationGraph net = SavedModel.load(SavedModel.bytes(fs, zip), zip);

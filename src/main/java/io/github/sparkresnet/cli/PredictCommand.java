@@ -5,10 +5,10 @@ import static org.apache.spark.sql.functions.lit;
 import static org.apache.spark.sql.functions.when;
 
 import io.github.sparkresnet.BadInputException;
-import io.github.sparkresnet.data.CifarReader;
-import io.github.sparkresnet.data.CifarSource;
 import io.github.sparkresnet.data.ClassPair;
 import io.github.sparkresnet.data.DataOptions;
+import io.github.sparkresnet.data.ImageColumn;
+import io.github.sparkresnet.data.ImageSource;
 import io.github.sparkresnet.eval.DirectorySwap;
 import io.github.sparkresnet.eval.Predictor;
 import io.github.sparkresnet.spark.Nd4jSetup;
@@ -74,7 +74,7 @@ final class PredictCommand implements Callable<Integer> {
         if (batchSize < 1) {
             throw new BadInputException("--batch-size " + batchSize + ": expected a whole number of at least 1");
         }
-        String dataLocation = data.location();
+        data.validate();
         SparkSession spark = master.session("spark-resnet predict");
         Nd4jSetup.configure("driver");
         Configuration hadoop = spark.sparkContext().hadoopConfiguration();
@@ -83,14 +83,18 @@ final class PredictCommand implements Callable<Integer> {
         String classes = SavedModel.classes(SavedModel.description(fs, modelPath, "--model " + model.path), modelPath);
         byte[] bytes = SavedModel.bytes(fs, modelPath);
         SavedModel.load(bytes, modelPath); // a bad model fails here, clearly, not in every task
-        CifarSource source = CifarSource.resolve(dataLocation, hadoop);
+        ImageSource source = data.source(hadoop);
         ClassPair pair = ClassPair.parse(classes, source.classNames());
-        Dataset<Row> all = CifarReader.read(spark, source);
+        Dataset<Row> all = source.read(spark);
         Dataset<Row> rows = split.equals("all") ? all : all.filter(col("split").equalTo(split));
         rows = allClasses ? rows.withColumn(ClassPair.TARGET,
                 when(col("label").equalTo(pair.firstLabel()), lit(0))
                         .when(col("label").equalTo(pair.secondLabel()), lit(1)))
                 : pair.select(rows);
+        if (source.mayHoldUndecodable()) {
+            rows = rows.cache(); // read once for the check and the predictions
+            ImageColumn.requireDecoded(rows, source, data.shown());
+        }
         Dataset<Row> predictions = Predictor.predict(rows, bytes, pair.names(), batchSize).drop("image");
         long n = writeAtomically(predictions, new Path(output), hadoop);
         PrintWriter out = spec.commandLine().getOut();

@@ -72,7 +72,7 @@ final class TrainCommand implements Callable<Integer> {
 
     @Override
     public Integer call() {
-        if (download && options.data.path != null) {
+        if (download && options.data.path != null && options.data.images == null) {
             options.data.path = downloadIfAbsent(Path.of(options.data.path)).toString();
         }
         TrainConfig config = config().validate(); // option errors before Spark starts
@@ -82,7 +82,7 @@ final class TrainCommand implements Callable<Integer> {
         TrainingJob.Plan plan = job.plan();
         if (dryRun) {
             PrintWriter out = spec.commandLine().getOut();
-            out.println("data " + Redaction.hideCredentials(plan.source().location()) + " (" + plan.source().kind().name().toLowerCase() + ")");
+            out.println("data " + Redaction.hideCredentials(plan.source().location()) + " (" + plan.source().kindName() + ")");
             out.println("classes " + plan.pair());
             Dataset<Row> both = plan.train().union(plan.test());
             out.print(PairCounts.of(both, plan.pair()).toLines());

@@ -7,11 +7,11 @@ import java.io.FileNotFoundException;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.InputStreamReader;
-import java.io.Serializable;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import org.apache.commons.compress.archivers.tar.TarArchiveEntry;
 import org.apache.commons.compress.archivers.tar.TarArchiveInputStream;
@@ -19,6 +19,9 @@ import org.apache.hadoop.conf.Configuration;
 import org.apache.hadoop.fs.FileStatus;
 import org.apache.hadoop.fs.FileSystem;
 import org.apache.hadoop.fs.Path;
+import org.apache.spark.sql.Dataset;
+import org.apache.spark.sql.Row;
+import org.apache.spark.sql.SparkSession;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -30,7 +33,7 @@ import org.slf4j.LoggerFactory;
  * Resolving it lists the six batch files and their sizes and reads the class names, so that a missing,
  * empty or truncated file fails here with a message that names it.
  */
-public final class CifarSource implements Serializable {
+public final class CifarSource implements ImageSource {
     private static final Logger LOG = LoggerFactory.getLogger(CifarSource.class);
 
     /** A directory of batch files, or one {@code .tar.gz} archive holding them. */
@@ -53,6 +56,7 @@ public final class CifarSource implements Serializable {
     }
 
     /** The directory holding the batch files, or the archive's path. */
+    @Override
     public String location() {
         return location;
     }
@@ -63,8 +67,25 @@ public final class CifarSource implements Serializable {
     }
 
     /** The ten class names in label order, from {@code batches.meta.txt}. */
+    @Override
     public List<String> classNames() {
         return classNames;
+    }
+
+    @Override
+    public String kindName() {
+        return kind.name().toLowerCase(Locale.ROOT);
+    }
+
+    @Override
+    public Dataset<Row> read(SparkSession spark) {
+        return CifarReader.read(spark, this);
+    }
+
+    /** Fixed-size records: every file was checked to hold whole records when resolved. */
+    @Override
+    public boolean mayHoldUndecodable() {
+        return false;
     }
 
     public static boolean isArchiveName(String name) {

@@ -3,12 +3,15 @@ package io.github.sparkresnet.data;
 import io.github.sparkresnet.BadInputException;
 
 import java.io.Serializable;
+import org.apache.hadoop.conf.Configuration;
 import picocli.CommandLine.Option;
 
 /**
- * {@code --data}, declared once for the commands that read CIFAR-10 (train, evaluate, predict). Not
- * a picocli-required option because train may take it from a {@code --config} file; {@link #location()}
- * is the check every command makes.
+ * Where the labelled images are, declared once for the commands that read them (train, evaluate,
+ * predict): CIFAR-10's binary files ({@code --data}) or a folder of one sub-folder per class
+ * ({@code --images}, with its held-out split). Not picocli-required options because train may take
+ * them from a {@code --config} file; {@link #validate()} is the check every command makes before
+ * Spark starts, {@link #source} the one that looks at the files.
  */
 public final class DataOptions implements Serializable {
     private static final long serialVersionUID = 1L;
@@ -18,12 +21,48 @@ public final class DataOptions implements Serializable {
                     + "a directory containing it, or cifar-10-binary.tar.gz.")
     public String path;
 
-    /** Where the data is; a BadInputException naming --data when it was not given. */
-    public String location() {
-        if (path == null || path.isBlank()) {
-            throw new BadInputException("--data is required: the CIFAR-10 location (a cifar-10-batches-bin "
-                    + "directory, a directory containing it, or cifar-10-binary.tar.gz)");
+    @Option(names = "--images", paramLabel = "DIR",
+            description = "Your own images instead of CIFAR-10 (any Hadoop file system): a folder with one "
+                    + "sub-folder per class (torchvision's ImageFolder layout), or DIR/train and DIR/test laid out "
+                    + "so; JPEG, PNG, GIF or BMP of any size, resized to 32x32 RGB.")
+    public String images;
+
+    @Option(names = "--test-fraction", defaultValue = "0.2", paramLabel = "F",
+            description = "With --images and no DIR/test: the share of each class held out for testing, chosen by "
+                    + "a hash of the file name. Default: ${DEFAULT-VALUE}.")
+    public double testFraction;
+
+    @Option(names = "--split-seed", defaultValue = "0", paramLabel = "N",
+            description = "With --images and no DIR/test: seed of the held-out choice. Default: ${DEFAULT-VALUE}.")
+    public long splitSeed;
+
+    /** Exactly one of --data and --images, and a usable fraction; a BadInputException naming the option otherwise. */
+    public DataOptions validate() {
+        boolean data = path != null && !path.isBlank();
+        boolean folder = images != null && !images.isBlank();
+        if (data == folder) {
+            throw new BadInputException(data ? "--data and --images: expected one of them, not both"
+                    : "--data or --images is required: the CIFAR-10 location (a cifar-10-batches-bin directory, a "
+                            + "directory containing it, or cifar-10-binary.tar.gz), or a folder of images with one "
+                            + "sub-folder per class");
         }
-        return path;
+        if (!Double.isFinite(testFraction) || testFraction <= 0 || testFraction >= 1) {
+            throw new BadInputException("--test-fraction " + testFraction + ": expected a fraction between 0 and 1, "
+                    + "e.g. 0.2");
+        }
+        return this;
+    }
+
+    /** The option and value that name the images, for messages: {@code --data PATH} or {@code --images DIR}. */
+    public String shown() {
+        return images != null && !images.isBlank() ? "--images " + images : "--data " + path;
+    }
+
+    /** The checked source the options name. */
+    public ImageSource source(Configuration hadoopConf) {
+        validate();
+        return images != null && !images.isBlank()
+                ? ImageFolder.resolve(images, testFraction, splitSeed, hadoopConf)
+                : CifarSource.resolve(path, hadoopConf);
     }
 }

@@ -69,6 +69,25 @@ public final class ImageColumn {
         return rows.withColumn(out, FROM_IMAGE_STRUCT.apply(col(in)));
     }
 
+    /**
+     * Fails with one message naming how many of {@code rows}' images ({@code source}'s rows) could not
+     * be decoded and the first of their files, when any could not; one pass over the rows when the
+     * source may hold such files, none otherwise. {@code shown} names the source in the message.
+     */
+    public static void requireDecoded(Dataset<Row> rows, ImageSource source, String shown) {
+        if (!source.mayHoldUndecodable()) {
+            return;
+        }
+        Row bad = rows.filter(col("image").isNull())
+                .agg(functions.count(functions.lit(1)), functions.min(col("source_file"))).first();
+        long count = bad.getLong(0);
+        if (count > 0) {
+            throw new BadInputException(shown + ": " + count + " file" + (count == 1 ? "" : "s")
+                    + " could not be decoded as an image, the first " + bad.getString(1) + "; expected images Spark's "
+                    + "image source reads (JPEG, PNG, GIF, BMP, ...)");
+        }
+    }
+
     private static DataType typeOf(Dataset<Row> rows, String in) {
         if (!Arrays.asList(rows.columns()).contains(in)) {
             throw new BadInputException("image column '" + in + "': no such column; the columns are "

@@ -184,7 +184,15 @@ public final class TrainConfig implements Serializable {
 
     /** Fails with a message naming the first option that is out of range. */
     public TrainConfig validate() {
-        data.location();
+        data.validate();
+        return validateTraining();
+    }
+
+    /**
+     * {@link #validate()} but for the data options: for a run whose images are given another way (the
+     * Spark ML estimator's DataFrame).
+     */
+    public TrainConfig validateTraining() {
         evaluation.validate();
         positive("--epochs", epochs);
         positive("--batch-size-per-worker", batchSizePerWorker);
@@ -265,12 +273,14 @@ public final class TrainConfig implements Serializable {
     /**
      * Every setting under its option's name, as a {@code --config} file writes it: for the dry-run
      * plan and checkpoint descriptions. Enums by their lower-case name (or label), credentials in
-     * paths hidden.
+     * paths hidden; options without a value left out.
      */
     public Map<String, String> asMap() {
         Map<String, String> m = new LinkedHashMap<>();
         for (OptionSpec option : CommandSpec.forAnnotatedObject(this).options()) {
-            m.put(option.longestName().substring(2), text(option.getValue()));
+            if (option.getValue() != null) { // not given and no default (e.g. --images of a CIFAR-10 run)
+                m.put(option.longestName().substring(2), text(option.getValue()));
+            }
         }
         return m;
     }

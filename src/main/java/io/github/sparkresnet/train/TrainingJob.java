@@ -12,9 +12,9 @@ import io.github.sparkresnet.averaging.MinibatchRecorder;
 import io.github.sparkresnet.averaging.RoundFailedException;
 import io.github.sparkresnet.averaging.RoundLostException;
 import io.github.sparkresnet.averaging.Rounds;
-import io.github.sparkresnet.data.CifarReader;
-import io.github.sparkresnet.data.CifarSource;
 import io.github.sparkresnet.data.ClassPair;
+import io.github.sparkresnet.data.ImageColumn;
+import io.github.sparkresnet.data.ImageSource;
 import io.github.sparkresnet.data.Minibatches;
 import io.github.sparkresnet.data.Normalization;
 import io.github.sparkresnet.eval.EpochMetrics;
@@ -57,14 +57,24 @@ public final class TrainingJob {
     private static final Logger LOG = LoggerFactory.getLogger(TrainingJob.class);
     private final SparkSession spark;
     private final TrainConfig config;
+    private final ImageSource images;
 
+    /** A run of the images its options name ({@code --data} or {@code --images}). */
     public TrainingJob(SparkSession spark, TrainConfig config) {
         this.spark = spark;
         this.config = config.validate();
+        this.images = null;
+    }
+
+    /** A run of {@code images}, whatever the data options say (the Spark ML estimator's DataFrame). */
+    public TrainingJob(SparkSession spark, TrainConfig config, ImageSource images) {
+        this.spark = spark;
+        this.config = config.validateTraining();
+        this.images = images;
     }
 
     /** What a run will do, without doing it: the data counts and the resolved settings. */
-    public record Plan(CifarSource source, ClassPair pair, Dataset<Row> train, Dataset<Row> test, int workers,
+    public record Plan(ImageSource source, ClassPair pair, Dataset<Row> train, Dataset<Row> test, int workers,
                        long trainImages, long testImages, Optional<Integer> resumeFrom) {
         public int roundImages(TrainConfig c) {
             return workers * c.batchSizePerWorker * c.averagingFrequency;
@@ -81,17 +91,19 @@ public final class TrainingJob {
 
     /** Loads and checks everything a run needs; {@code --dry-run} stops here. */
     public Plan plan() {
-        CifarSource source = CifarSource.resolve(config.data.location(), spark.sparkContext().hadoopConfiguration());
+        ImageSource source = images != null ? images : config.data.source(spark.sparkContext().hadoopConfiguration());
+        String shown = images != null ? source.location() : config.data.shown();
         ClassPair pair = ClassPair.parse(config.classes, source.classNames());
-        // The pair's rows (12,000 images, ~36 MB) are read from storage once: the counts below, the test
-        // minibatches and every epoch's shuffle all start from this cache.
-        Dataset<Row> rows = pair.select(CifarReader.read(spark, source)).persist(StorageLevel.MEMORY_ONLY());
+        // The pair's rows (12,000 CIFAR-10 images, ~36 MB) are read from storage once: the checks and
+        // counts below, the test minibatches and every epoch's shuffle all start from this cache.
+        Dataset<Row> rows = pair.select(source.read(spark)).persist(StorageLevel.MEMORY_ONLY());
+        ImageColumn.requireDecoded(rows, source, shown);
         Dataset<Row> train = limit(rows.filter(col("split").equalTo("train")), config.limitTrain);
         Dataset<Row> test = limit(rows.filter(col("split").equalTo("test")), config.evaluation.limitTest);
         long trainImages = train.count();
         long testImages = test.count();
         if (trainImages == 0 || testImages == 0) {
-            throw new BadInputException("--data " + config.data.path + ": the class pair " + pair + " has " + trainImages
+            throw new BadInputException(shown + ": the class pair " + pair + " has " + trainImages
                     + " training and " + testImages + " test records; expected some of each");
         }
         int workers = config.workers > 0 ? config.workers : SparkSessions.concurrentTaskSlots(spark.sparkContext());

@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.sun.net.httpserver.HttpServer;
+import io.github.sparkresnet.data.ImageFolders;
 import io.github.sparkresnet.data.SyntheticCifar;
 import io.github.sparkresnet.model.ResNet34;
 import io.github.sparkresnet.model.ResNetConfig;
@@ -161,7 +162,34 @@ class BadInputCatalogueTest {
                 }, List.of("model.zip: not a readable DL4J ComputationGraph model")),
                 new Case("evaluate without --data", (data, out) -> List.of("evaluate", "--model",
                         out.resolve("model.zip").toString(), "--output", out.toString(), "--master", "local[1]"),
-                        List.of("--data is required: the CIFAR-10 location")),
+                        List.of("--data or --images is required: the CIFAR-10 location")),
+                new Case("both --data and --images", (data, out) -> images(data, out, "--data", data.toString()),
+                        List.of("--data and --images: expected one of them, not both")),
+                new Case("no such image folder", (data, out) -> List.of("train", "--images",
+                        data.resolveSibling("nowhere").toString(), "--output", out.toString()),
+                        List.of("/nowhere: no such directory; expected a folder with one sub-folder of images per class")),
+                new Case("image folder with one class", (data, out) -> {
+                    Path one = ImageFolders.writeColours(data.resolveSibling("one"), List.of("cat"), 2, 8);
+                    return List.of("train", "--images", one.toString(), "--output", out.toString());
+                }, List.of("/one: found 1 class sub-folder (cat); expected one sub-folder of images per class")),
+                new Case("empty class folder", (data, out) -> {
+                    List<String> a = images(data, out);
+                    Files.createDirectories(Path.of(a.get(2), "emu"));
+                    return a;
+                }, List.of("/emu: class 'emu' holds no image files")),
+                new Case("unreadable image", (data, out) -> {
+                    List<String> a = images(data, out);
+                    Files.writeString(Path.of(a.get(2), "dog", "broken.png"), "not a png");
+                    return a;
+                }, List.of("1 file could not be decoded as an image, the first ", "/dog/broken.png")),
+                new Case("unknown class in an image folder", (data, out) -> images(data, out, "--classes", "cat,emu"),
+                        List.of("--classes cat,emu: unknown class 'emu'; valid classes: cat, dog")),
+                new Case("bad --test-fraction", (data, out) -> images(data, out, "--test-fraction", "1"),
+                        List.of("--test-fraction 1.0: expected a fraction between 0 and 1")),
+                new Case("resume an image-folder run with other classes", (data, out) -> {
+                    checkpoint(out, "r", Map.of("classes", "dog,cat"), SyntheticCifar.noise(10, 4));
+                    return images(data, out, "--run-id", "r", "--resume");
+                }, List.of("(classes: checkpoint has dog,cat, this run asks for cat,dog)")),
                 new Case("resume with other classes", (data, out) -> {
                     checkpoint(out, "r", Map.of("classes", "cat,dog"), SyntheticCifar.noise(10, 4));
                     return args(data, out, "--run-id", "r", "--resume");
@@ -228,6 +256,22 @@ class BadInputCatalogueTest {
         List<String> a = new ArrayList<>(List.of("train", "--data", data.toString(), "--output", out.toString(),
                 "--limit-train", "8", "--limit-test", "4"));
         a.addAll(List.of(extra));
+        return a;
+    }
+
+    /** A folder of cat and dog images beside {@code data}, trained on; {@code --images} is at index 2. */
+    private static List<String> images(Path data, Path out, String... extra) throws IOException {
+        Path folder = data.resolveSibling("pets");
+        if (!Files.exists(folder)) {
+            ImageFolders.writeColours(folder, List.of("cat", "dog"), 4, 12);
+        }
+        List<String> a = new ArrayList<>(List.of("train", "--images", folder.toString(), "--output", out.toString()));
+        a.addAll(List.of(extra));
+        for (String[] option : new String[][] {{"--classes", "cat,dog"}, {"--test-fraction", "0.5"}}) {
+            if (!a.contains(option[0])) {
+                a.addAll(List.of(option));
+            }
+        }
         return a;
     }
 

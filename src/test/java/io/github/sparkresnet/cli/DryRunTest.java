@@ -57,6 +57,6 @@ class DryRunTest {
     void missingRequiredOptionIsAUsageError() {
         CommandLineRunner r = CommandLineRunner.run("train", "--dry-run");
         assertEquals(Main.EXIT_BAD_INPUT, r.exitCode());
-        assertTrue(r.err().contains("error: --data is required"), r.err());
+        assertTrue(r.err().contains("error: --data or --images is required"), r.err());
     }
 }
