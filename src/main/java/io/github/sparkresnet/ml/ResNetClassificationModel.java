@@ -73,6 +73,7 @@ public final class ResNetClassificationModel extends Model<ResNetClassificationM
     private final Param<String> tta;
     private final IntParam batchSize;
     private final BooleanParam dropInvalid;
+    private transient Summary summary;
 
     /**
      * A model of {@code network} (a DL4J ComputationGraph zip, as {@code train} saves its models)
@@ -193,6 +194,32 @@ public final class ResNetClassificationModel extends Model<ResNetClassificationM
         return (ResNetClassificationModel) set(dropInvalid, value);
     }
 
+    /** Whether this model came from {@code ResNetClassifier.fit} in this session (a loaded one has no summary). */
+    public boolean hasSummary() {
+        return summary != null;
+    }
+
+    /**
+     * The fit's metrics rows, one per epoch, ordered by epoch: the columns {@code train} writes
+     * (val_accuracy, val_loss, roc_auc, train_loss, ...), for the best epoch, curves and early
+     * stopping's view of the run. Not saved with the model (as Spark's own model summaries are not).
+     */
+    public Dataset<Row> summary() {
+        if (summary == null) {
+            throw new IllegalStateException("no training summary: this model was not fitted in this session");
+        }
+        return SparkSession.active().createDataFrame(summary.rows(), summary.schema());
+    }
+
+    /** The fit's metrics rows and their schema. */
+    record Summary(List<Row> rows, StructType schema) implements java.io.Serializable {
+    }
+
+    ResNetClassificationModel withSummary(Summary fitted) {
+        this.summary = fitted;
+        return this;
+    }
+
     /** The network as a DL4J ComputationGraph zip (a copy). */
     public byte[] networkZip() {
         return network.clone();
@@ -200,20 +227,32 @@ public final class ResNetClassificationModel extends Model<ResNetClassificationM
 
     @Override
     public StructType transformSchema(StructType schema) {
+        return withOutputColumns(schema, this, featuresCol, rawPredictionCol, probabilityCol, predictionCol);
+    }
+
+    /**
+     * {@code schema} with the three output columns {@code stage}'s Params name, after checking the
+     * image column is there and the outputs are not: what the model's {@code transform} gives, and so
+     * what the estimator's {@code transformSchema} promises.
+     */
+    static StructType withOutputColumns(StructType schema, org.apache.spark.ml.param.Params stage,
+                                        Param<String> features, Param<String> raw, Param<String> probability,
+                                        Param<String> prediction) {
         List<String> present = Arrays.asList(schema.fieldNames());
-        if (!present.contains($(featuresCol))) {
-            throw new BadInputException("featuresCol '" + $(featuresCol) + "': no such column; the columns are "
+        String featuresName = stage.getOrDefault(features);
+        if (!present.contains(featuresName)) {
+            throw new BadInputException("featuresCol '" + featuresName + "': no such column; the columns are "
                     + String.join(", ", schema.fieldNames()));
         }
-        for (Param<String> column : List.of(rawPredictionCol, probabilityCol, predictionCol)) {
-            if (present.contains($(column))) {
-                throw new BadInputException(column.name() + " '" + $(column) + "': the input already has a column of "
-                        + "that name");
+        for (Param<String> column : List.of(raw, probability, prediction)) {
+            if (present.contains(stage.getOrDefault(column))) {
+                throw new BadInputException(column.name() + " '" + stage.getOrDefault(column) + "': the input already "
+                        + "has a column of that name");
             }
         }
-        return schema.add($(rawPredictionCol), SQLDataTypes.VectorType(), false)
-                .add($(probabilityCol), SQLDataTypes.VectorType(), false)
-                .add($(predictionCol), DataTypes.DoubleType, false);
+        return schema.add(stage.getOrDefault(raw), SQLDataTypes.VectorType(), false)
+                .add(stage.getOrDefault(probability), SQLDataTypes.VectorType(), false)
+                .add(stage.getOrDefault(prediction), DataTypes.DoubleType, false);
     }
 
     @Override
@@ -238,6 +277,7 @@ public final class ResNetClassificationModel extends Model<ResNetClassificationM
     @Override
     public ResNetClassificationModel copy(ParamMap extra) {
         ResNetClassificationModel copy = new ResNetClassificationModel(uid, network, List.of($(classNames)));
+        copy.summary = summary;
         return copyValues(copy, extra).setParent(parent());
     }
 

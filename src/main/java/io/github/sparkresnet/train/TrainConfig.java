@@ -182,6 +182,22 @@ public final class TrainConfig implements Serializable {
                     + "conv, no pool (16x the compute per image). Default: ${DEFAULT-VALUE}.")
     public ResNetConfig.Stem stem;
 
+    /**
+     * The settings {@code args} give (train's options, each once; the rest at their defaults), parsed
+     * as the command line parses them; not yet validated. Malformed values are a
+     * {@link BadInputException} naming the option.
+     */
+    public static TrainConfig parse(java.util.List<String> args) {
+        TrainConfig config = new TrainConfig();
+        try {
+            new picocli.CommandLine(config).setCaseInsensitiveEnumValuesAllowed(true)
+                    .parseArgs(args.toArray(new String[0]));
+        } catch (picocli.CommandLine.ParameterException e) {
+            throw new BadInputException(e.getMessage(), e);
+        }
+        return config;
+    }
+
     /** Fails with a message naming the first option that is out of range. */
     public TrainConfig validate() {
         data.validate();

@@ -75,7 +75,7 @@ public final class TrainingJob {
 
     /** What a run will do, without doing it: the data counts and the resolved settings. */
     public record Plan(ImageSource source, ClassPair pair, Dataset<Row> train, Dataset<Row> test, int workers,
-                       long trainImages, long testImages, Optional<Integer> resumeFrom) {
+                       long trainImages, long testImages, Optional<Integer> resumeFrom, Dataset<Row> pairRows) {
         public int roundImages(TrainConfig c) {
             return workers * c.batchSizePerWorker * c.averagingFrequency;
         }
@@ -86,6 +86,11 @@ public final class TrainingJob {
 
         public long minibatches(TrainConfig c) {
             return (trainImages + c.batchSizePerWorker - 1) / c.batchSizePerWorker;
+        }
+
+        /** Drops the pair's cached rows: for a caller whose session outlives the run (a notebook, the estimator). */
+        public void release() {
+            pairRows.unpersist();
         }
     }
 
@@ -119,7 +124,7 @@ public final class TrainingJob {
                     + " already holds checkpoints; pass --resume to continue that run, or choose another --run-id");
         }
         OutputCheck.writable(config.output.path, spark.sparkContext().hadoopConfiguration());
-        return new Plan(source, pair, train, test, workers, trainImages, testImages, resumeFrom);
+        return new Plan(source, pair, train, test, workers, trainImages, testImages, resumeFrom, rows);
     }
 
     /** The first {@code n} records of a split in file order (0 = all), for quick runs. */

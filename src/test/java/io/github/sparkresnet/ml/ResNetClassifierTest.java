@@ -1,0 +1,214 @@
+package io.github.sparkresnet.ml;
+
+import static org.apache.spark.sql.functions.col;
+import static org.apache.spark.sql.functions.regexp_extract;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertSame;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assertions.fail;
+
+import io.github.sparkresnet.BadInputException;
+import io.github.sparkresnet.data.ImageFolders;
+import io.github.sparkresnet.spark.TestSpark;
+import io.github.sparkresnet.train.TrainConfig;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.stream.Stream;
+import org.apache.spark.ml.Pipeline;
+import org.apache.spark.ml.PipelineModel;
+import org.apache.spark.ml.PipelineStage;
+import org.apache.spark.ml.feature.StringIndexer;
+import org.apache.spark.ml.param.BooleanParam;
+import org.apache.spark.ml.param.DoubleParam;
+import org.apache.spark.ml.param.IntParam;
+import org.apache.spark.ml.param.LongParam;
+import org.apache.spark.ml.param.Param;
+import org.apache.spark.sql.Dataset;
+import org.apache.spark.sql.Row;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Model.OptionSpec;
+
+/** The estimator's Params against train's options, its persistence, and a fit in a Pipeline on local Spark. */
+class ResNetClassifierTest {
+    /** The estimator's own Params: the columns and what the model takes of them. */
+    private static final Set<String> COLUMN_PARAMS = Set.of("featuresCol", "labelCol", "validationIndicatorCol",
+            "predictionCol", "probabilityCol", "rawPredictionCol", "dropInvalid");
+
+    /** A value other than the default for every option taking text; a new such option needs one here. */
+    private static final Map<String, String> OTHER_TEXT = Map.of("--averaging", "driver", "--averaged", "parameters",
+            "--rdd-training-approach", "export", "--storage-level", "MEMORY_AND_DISK", "--augment", "crop-flip",
+            "--lr-schedule", "step", "--stem", "cifar", "--tta", "none", "--output", "elsewhere", "--run-id", "r7");
+
+    @TempDir
+    static Path dir;
+
+    @BeforeAll
+    static void session() {
+        TestSpark.get();
+    }
+
+    private static List<OptionSpec> trainOptions() {
+        return CommandSpec.forAnnotatedObject(new TrainConfig()).options();
+    }
+
+    @Test
+    void everyTrainOptionHasAParamUnlessTheDataFrameReplacesItAndEveryParamIsAnOptionOrAColumn() {
+        ResNetClassifier classifier = new ResNetClassifier();
+        List<String> options = new ArrayList<>();
+        for (OptionSpec option : trainOptions()) {
+            String name = option.longestName();
+            options.add(name);
+            String param = TrainParams.camelCase(name);
+            if (TrainParams.REPLACED.contains(name)) {
+                assertFalse(classifier.hasParam(param), name + " is replaced by the DataFrame, yet has a Param");
+                assertNull(classifier.optionParam(name));
+            } else {
+                assertTrue(classifier.hasParam(param), name + " has no Param " + param);
+                assertSame(classifier.getParam(param), classifier.optionParam(name));
+                assertTrue(classifier.explainParam(classifier.getParam(param)).contains("train option " + name));
+            }
+        }
+        for (Param<?> param : classifier.params()) {
+            long matching = options.stream().filter(o -> TrainParams.camelCase(o).equals(param.name())).count();
+            assertEquals(COLUMN_PARAMS.contains(param.name()) ? 0 : 1, matching, "Param " + param.name()
+                    + ": a column Param or exactly one train option");
+        }
+        assertTrue(options.containsAll(List.of("--epochs", "--augment", "--tta", "--output", "--data")), options.toString());
+    }
+
+    @Test
+    void theParamsDefaultsAreTheOptionsDefaults() {
+        TrainConfig fromParams = new ResNetClassifier().trainConfig("out", "r");
+        TrainConfig fromOptions = TrainConfig.parse(List.of("--classes=0,1", "--output=out", "--run-id=r"));
+        assertEquals(fromOptions.asMap(), fromParams.asMap());
+    }
+
+    @Test
+    void eachParamSetToAnotherValueReachesItsOption() {
+        for (OptionSpec option : trainOptions()) {
+            String name = option.longestName();
+            if (TrainParams.REPLACED.contains(name)) {
+                continue;
+            }
+            ResNetClassifier classifier = new ResNetClassifier();
+            Param<?> param = classifier.optionParam(name);
+            Object value;
+            if (param instanceof IntParam) {
+                value = 1 + (Integer) classifier.getOrDefault(param);
+            } else if (param instanceof LongParam) {
+                value = 1 + (Long) classifier.getOrDefault(param);
+            } else if (param instanceof DoubleParam) {
+                double d = (Double) classifier.getOrDefault(param);
+                value = d == 0 ? 0.25 : d / 2;
+            } else if (param instanceof BooleanParam) {
+                value = !(Boolean) classifier.getOrDefault(param);
+            } else {
+                value = OTHER_TEXT.get(name);
+                if (value == null) {
+                    fail("no other value for " + name + " in OTHER_TEXT");
+                }
+            }
+            classifier.setOption(param.name(), value);
+            TrainConfig config = classifier.trainParams().toConfig(classifier, List.of());
+            assertEquals(String.valueOf(value).toLowerCase(), config.asMap().get(name.substring(2)).toLowerCase(),
+                    name + " through Param " + param.name());
+        }
+    }
+
+    @Test
+    void savedAndLoadedWithEveryParam() throws Exception {
+        ResNetClassifier classifier = new ResNetClassifier().setOption("epochs", 3).setOption("--augment", "crop-flip")
+                .setOption("learningRate", 0.0005).setOption("resume", true).setValidationIndicatorCol("isVal");
+        String path = dir.resolve("classifier").toString();
+        classifier.write().overwrite().save(path);
+        ResNetClassifier loaded = ResNetClassifier.load(path);
+        assertEquals(classifier.uid(), loaded.uid());
+        for (Param<?> p : classifier.params()) {
+            assertEquals(classifier.isSet(p), loaded.isSet(loaded.getParam(p.name())), p.name());
+            if (classifier.isDefined(p)) {
+                assertEquals(classifier.getOrDefault(p), loaded.getOrDefault(loaded.getParam(p.name())), p.name());
+            }
+        }
+    }
+
+    @Test
+    void wrongNamesValuesAndColumnsAreOneClearMessage() {
+        BadInputException noParam = assertThrows(BadInputException.class,
+                () -> new ResNetClassifier().setOption("epoch", 3));
+        assertTrue(noParam.getMessage().startsWith("ResNetClassifier has no Param 'epoch'; its Params: "),
+                noParam.getMessage());
+        BadInputException type = assertThrows(BadInputException.class,
+                () -> new ResNetClassifier().setOption("epochs", "three"));
+        assertEquals("ResNetClassifier Param epochs: expected a int; found three", type.getMessage());
+        BadInputException range = assertThrows(BadInputException.class,
+                () -> new ResNetClassifier().setOption("epochs", 0).trainConfig("o", "r"));
+        assertTrue(range.getMessage().contains("--epochs 0: expected a whole number of at least 1"), range.getMessage());
+
+        Dataset<Row> rows = colours().withColumn("label", col("name").equalTo("dog").cast("int"));
+        BadInputException noIndicator = assertThrows(BadInputException.class, () -> new ResNetClassifier().fit(rows));
+        assertTrue(noIndicator.getMessage().startsWith("validationIndicatorCol is not set"), noIndicator.getMessage());
+        BadInputException threeClasses = assertThrows(BadInputException.class, () -> new ResNetClassifier()
+                .setValidationIndicatorCol("isVal").fit(rows.withColumn("label", col("label").plus(1))));
+        assertTrue(threeClasses.getMessage().startsWith("labelCol 'label': 12 rows are not 0 or 1 (e.g. 2)"),
+                threeClasses.getMessage());
+        BadInputException text = assertThrows(BadInputException.class, () -> new ResNetClassifier()
+                .setValidationIndicatorCol("isVal").setLabelCol("name").fit(rows));
+        assertTrue(text.getMessage().startsWith("labelCol 'name': expected a numeric column"), text.getMessage());
+    }
+
+    /** 12 cat and 12 dog images of 16x16 as Spark's image source reads them; every fourth marked for validation. */
+    private static Dataset<Row> colours() {
+        Path root = dir.resolve("pets");
+        try {
+            if (!Files.exists(root)) {
+                ImageFolders.writeColours(root, List.of("cat", "dog"), 12, 16);
+            }
+        } catch (java.io.IOException e) {
+            throw new java.io.UncheckedIOException(e);
+        }
+        return TestSpark.get().read().format("image").option("recursiveFileLookup", true).load(root.toString())
+                .withColumn("name", regexp_extract(col("image.origin"), "/(cat|dog)/", 1))
+                .withColumn("isVal", regexp_extract(col("image.origin"), "-([0-9]+)\\.png$", 1).cast("int")
+                        .mod(4).equalTo(0));
+    }
+
+    @Test
+    void aPipelineOfStringIndexerAndTheClassifierFitsScoresTheMarkedRowsAndTransforms() throws Exception {
+        Dataset<Row> rows = colours();
+        Pipeline pipeline = new Pipeline().setStages(new PipelineStage[] {
+            new StringIndexer().setInputCol("name").setOutputCol("label"),
+            new ResNetClassifier().setValidationIndicatorCol("isVal").setOption("epochs", 1)
+                    .setOption("batchSizePerWorker", 6).setOption("averagingFrequency", 1).setOption("seed", 5)});
+        PipelineModel fitted = pipeline.fit(rows);
+        ResNetClassificationModel model = (ResNetClassificationModel) fitted.stages()[1];
+        String[] labels = ((org.apache.spark.ml.feature.StringIndexerModel) fitted.stages()[0]).labelsArray()[0];
+        assertEquals(List.of(labels), List.of(model.getOrDefault(model.classNames())), "the indexer's labels");
+        Row epoch = model.summary().first();
+        assertEquals(1, (int) epoch.getAs("epoch"));
+        assertEquals(18L, (long) epoch.getAs("train_images"), "the 18 unmarked rows, each once");
+        assertEquals(6L, (long) epoch.getAs("val_images"), "the 6 marked rows");
+        assertEquals("flip", model.getOrDefault(model.tta()), "scored as the run scores");
+
+        List<Row> scored = fitted.transform(rows).select("prediction", "probability").collectAsList();
+        assertEquals(24, scored.size());
+        for (Row r : scored) {
+            double p1 = ((org.apache.spark.ml.linalg.Vector) r.get(1)).apply(1);
+            assertEquals(p1 > 0.5 ? 1.0 : 0.0, r.getDouble(0), 0.0, r.toString());
+        }
+        try (Stream<Path> left = Files.list(Path.of("").toAbsolutePath())) {
+            assertEquals(List.of(), left.filter(p -> p.getFileName().toString().startsWith("_spark-resnet-fit-")).toList(),
+                    "the fit's temporary output is removed");
+        }
+    }
+}
