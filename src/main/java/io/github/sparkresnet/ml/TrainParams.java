@@ -109,13 +109,14 @@ final class TrainParams implements Serializable {
 
     /**
      * The settings {@code owner}'s Params hold, through train's own parser: each defined Param as its
-     * option (booleans as a flag when true), then {@code extra} options.
+     * option (booleans as a flag when true), but those {@code extra} gives ({@code --name=value}),
+     * which win.
      */
     TrainConfig toConfig(Params owner, List<String> extra) {
         List<String> args = new ArrayList<>();
         for (Map.Entry<String, Param<?>> e : byOption.entrySet()) {
             Param<?> param = e.getValue();
-            if (!owner.isDefined(param)) {
+            if (!owner.isDefined(param) || extra.stream().anyMatch(x -> x.startsWith(e.getKey() + "="))) {
                 continue;
             }
             Object value = owner.getOrDefault(param);

@@ -92,6 +92,9 @@ class ResNetClassifierTest {
         TrainConfig fromParams = new ResNetClassifier().trainConfig("out", "r");
         TrainConfig fromOptions = TrainConfig.parse(List.of("--classes=0,1", "--output=out", "--run-id=r"));
         assertEquals(fromOptions.asMap(), fromParams.asMap());
+        TrainConfig kept = new ResNetClassifier().setOption("output", "runs2").setOption("runId", "r2")
+                .trainConfig("runs2", "r2");
+        assertEquals("runs2", kept.output.path, "fit resolves output and runId, once");
     }
 
     @Test

@@ -82,6 +82,10 @@ class ZeppelinNoteIT {
         // the predictions paragraph: an HTML table of 8 images with true and predicted labels
         String text = printed.toString(StandardCharsets.UTF_8);
         assertTrue(text.contains("%html <table>"), text);
+        java.util.regex.Matcher auc = java.util.regex.Pattern
+                .compile("test ROC AUC: Spark's evaluator ([0-9.]+), the run's last epoch ([0-9.]+)").matcher(text);
+        assertTrue(auc.find(), text);
+        assertEquals(auc.group(2), auc.group(1), "Spark's evaluator on the estimator's model, the job's evaluator");
         assertEquals(8, text.split("data:image/png;base64,", -1).length - 1, text);
         assertEquals(8, text.split("predicted: ", -1).length - 1);
     }
