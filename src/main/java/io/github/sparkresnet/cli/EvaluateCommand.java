@@ -96,7 +96,7 @@ final class EvaluateCommand implements Callable<Integer> {
             test = test.cache(); // read once for the check and the scoring
             ImageColumn.requireDecoded(test, source, data.shown());
         }
-        List<DataSet> batches = Minibatches.inOrder(test, evaluation.batchSize, Normalization.HALF).collect();
+        List<DataSet> batches = Minibatches.inFixedOrder(test, evaluation.batchSize, Normalization.HALF).collect();
         ComputationGraph net = SavedModel.load(SavedModel.bytes(fs, zip), zip);
         Instant start = Instant.now();
         // --tta's default here is the recipe the model was trained and scored with, not train's default.

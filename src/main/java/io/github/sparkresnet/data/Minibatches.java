@@ -1,7 +1,8 @@
 package io.github.sparkresnet.data;
 
 import static org.apache.spark.sql.functions.col;
-import static org.apache.spark.sql.functions.rand;
+import static org.apache.spark.sql.functions.lit;
+import static org.apache.spark.sql.functions.xxhash64;
 
 import java.util.ArrayList;
 import java.util.Iterator;
@@ -28,7 +29,8 @@ public final class Minibatches {
     /**
      * A seeded random permutation of {@code pairRows} spread over {@code partitions}, then cut into
      * minibatches of {@code batchSize} (the last of each partition may be smaller). The same seed and
-     * input give the same order; use a different seed per epoch for a fresh shuffle.
+     * images give the same order, however the rows were read and partitioned (a folder of image files,
+     * a user's DataFrame, CIFAR-10's files); use a different seed per epoch for a fresh shuffle.
      */
     public static JavaRDD<DataSet> shuffled(Dataset<Row> pairRows, int batchSize, int partitions, long seed,
                                             Normalization normalization) {
@@ -43,9 +45,11 @@ public final class Minibatches {
                                             Normalization normalization, Augmentation augmentation) {
         // Hash-partitioning on a random key sends each record to a random partition, and sorting by
         // the key orders each partition randomly: a seeded permutation in one shuffle. (Range
-        // partitioning would add a sampling job that reads every input file a second time.)
+        // partitioning would add a sampling job that reads every input file a second time.) The key
+        // is a seeded hash of the record itself, not a draw in row order, so the permutation does not
+        // depend on the order or partitioning the rows came in; equal records are interchangeable.
         Dataset<Row> permuted = pairRows.select(col("image"), col(ClassPair.TARGET))
-                .withColumn(SHUFFLE_KEY, rand(seed))
+                .withColumn(SHUFFLE_KEY, xxhash64(col("image"), col(ClassPair.TARGET), lit(seed)))
                 .repartition(partitions, col(SHUFFLE_KEY))
                 .sortWithinPartitions(SHUFFLE_KEY);
         return permuted.select(col("image"), col(ClassPair.TARGET)).javaRDD()
@@ -53,9 +57,16 @@ public final class Minibatches {
                         new Random(seed * 1_000_003L + index)), true);
     }
 
-    /** Minibatches in the rows' own order (for evaluation, where order does not matter). */
-    public static JavaRDD<DataSet> inOrder(Dataset<Row> pairRows, int batchSize, Normalization normalization) {
-        return pairRows.select(col("image"), col(ClassPair.TARGET)).javaRDD()
+    /**
+     * Minibatches for scoring, in one partition in an order fixed by the records themselves (a hash of
+     * each): the same batches, so the same sums to the last bit, however the rows were read and
+     * partitioned (a training run's test split, {@code evaluate}'s, the estimator's validation rows).
+     */
+    public static JavaRDD<DataSet> inFixedOrder(Dataset<Row> pairRows, int batchSize, Normalization normalization) {
+        return pairRows.select(col("image"), col(ClassPair.TARGET))
+                .withColumn(SHUFFLE_KEY, xxhash64(col("image"), col(ClassPair.TARGET)))
+                .repartition(1).sortWithinPartitions(SHUFFLE_KEY)
+                .select(col("image"), col(ClassPair.TARGET)).javaRDD()
                 .mapPartitions(rows -> batches(rows, batchSize, normalization, Augmentation.NONE, null));
     }
 

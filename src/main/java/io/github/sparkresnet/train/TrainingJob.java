@@ -177,7 +177,7 @@ public final class TrainingJob {
         if (progress.finished(config.epochs)) {
             return net;
         }
-        List<DataSet> testBatches = Minibatches.inOrder(plan.test(), config.evaluation.batchSize, Normalization.HALF)
+        List<DataSet> testBatches = Minibatches.inFixedOrder(plan.test(), config.evaluation.batchSize, Normalization.HALF)
                 .collect();
         EpochCounters counters = new EpochCounters(jsc);
         LOG.info("run {}: {} train / {} test images of {}, {} workers x batch {} x averaging every {} = {} images "

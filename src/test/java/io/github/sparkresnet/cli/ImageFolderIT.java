@@ -71,6 +71,8 @@ class ImageFolderIT {
         assertEquals(testImages, (long) scored.getAs("val_images"));
         assertEquals((double) rows.get(1).getAs("val_accuracy"), (double) scored.getAs("val_accuracy"), 1e-9,
                 "the same held-out images, the same network, the same evaluator");
+        assertEquals((double) rows.get(1).getAs("val_loss"), (double) scored.getAs("val_loss"), 0.0,
+                "scored in the same batches: the same loss to the last bit");
 
         Path predictions = tmp.resolve("predictions");
         CommandLineRunner predict = CommandLineRunner.run("predict", "--model", model, "--images", folder.toString(),

@@ -81,6 +81,15 @@ class MinibatchesTest {
         assertEquals(sortedA, sortedOther, "the same records, only reordered");
     }
 
+    @Test
+    void theOrderDependsOnTheRecordsNotOnHowTheyArrive() {
+        List<DataSet> a = Minibatches.shuffled(pairRows, 8, 1, 42, Normalization.HALF).collect();
+        Dataset<Row> rearranged = pairRows.orderBy(org.apache.spark.sql.functions.col("record_index").desc())
+                .repartition(5);
+        List<DataSet> b = Minibatches.shuffled(rearranged, 8, 1, 42, Normalization.HALF).collect();
+        assertEquals(order(a), order(b), "the same records in another order and partitioning, the same permutation");
+    }
+
     /** A per-example signature: the sum of its normalized pixels (distinct for distinct synthetic records). */
     private static List<Float> order(List<DataSet> batches) {
         List<Float> out = new ArrayList<>();

@@ -28,7 +28,7 @@ final class RecordedScore {
         ComputationGraph net = ModelSerializer.restoreComputationGraph(model.toFile(), false);
         TrainingJob job = new TrainingJob(TestSpark.get(), Main.trainConfig("--data", data, "--output",
                 java.nio.file.Files.createTempDirectory("scoring").toString(), "--limit-test", Integer.toString(limitTest)));
-        List<DataSet> test = Minibatches.inOrder(job.plan().test(), 64, Normalization.HALF).collect();
+        List<DataSet> test = Minibatches.inFixedOrder(job.plan().test(), 64, Normalization.HALF).collect();
         TestTimeAugmentation tta = TestTimeAugmentation.named(row.getAs("val_tta"));
         EvalResult eval = Evaluator.evaluate(net, test, List.of("airplane", "bird"), tta);
         assertEquals(limitTest, eval.examples());
