@@ -47,7 +47,8 @@ import org.apache.spark.sql.types.StructType;
  * A trained ResNet34 as a Spark ML {@code Model}: {@link #transform} scores a DataFrame of images on
  * the executors, in batches, adding {@code probability} (class probabilities, an ML {@code Vector} in
  * target order), {@code rawPrediction} (their natural logarithms: the network's logits up to a
- * constant per row, so any ranking of them is the logits' ranking) and {@code prediction} (the most
+ * constant per row, so any ranking of them is the logits' ranking; a probability that underflowed to 0
+ * gives ln of the smallest double, -744.4) and {@code prediction} (the most
  * probable target as a double, the first on a tie), under the names of the usual Params.
  *
  * <p>{@code featuresCol} (default {@code image}) holds Spark's image struct
@@ -61,7 +62,12 @@ import org.apache.spark.sql.types.StructType;
 public final class ResNetClassificationModel extends Model<ResNetClassificationModel> implements MLWritable {
     private static final long serialVersionUID = 1L;
     private static final String NETWORK_FILE = "data/network.zip";
-    private static final scala.Function1<Column, Column> NATURAL_LOG = p -> org.apache.spark.sql.functions.log(p);
+    /**
+     * ln p, where a probability that underflowed to 0 counts as the smallest double (ln = -744.4):
+     * Spark's {@code log} gives null for 0, which no ML Vector holds.
+     */
+    private static final scala.Function1<Column, Column> NATURAL_LOG = p -> org.apache.spark.sql.functions.log(
+            org.apache.spark.sql.functions.greatest(p, org.apache.spark.sql.functions.lit(Double.MIN_VALUE)));
 
     private final String uid;
     private final byte[] network;

@@ -29,6 +29,11 @@ final class ColourNetwork {
     }
 
     static ComputationGraph graph() {
+        return graph(0);
+    }
+
+    /** The same with class 1's logit raised by {@code bias1} (large: class 0's probability underflows to 0). */
+    static ComputationGraph graph(float bias1) {
         ComputationGraph net = new ComputationGraph(new NeuralNetConfiguration.Builder().dataType(DataType.FLOAT)
                 .graphBuilder().addInputs("in").setInputTypes(InputType.convolutional(32, 32, 3))
                 .addLayer("mean", new GlobalPoolingLayer.Builder(PoolingType.AVG).build(), "in")
@@ -38,15 +43,19 @@ final class ColourNetwork {
         net.init();
         // DL4J's dense weights are [nIn, nOut]
         net.getLayer("out").setParam("W", Nd4j.createFromArray(WEIGHTS).transpose().dup());
-        net.getLayer("out").setParam("b", Nd4j.zeros(DataType.FLOAT, 1, 2));
+        net.getLayer("out").setParam("b", Nd4j.createFromArray(new float[][] {{0, bias1}}));
         return net;
     }
 
     /** The network as the zip {@code train} saves. */
     static byte[] zip() {
+        return zip(graph());
+    }
+
+    static byte[] zip(ComputationGraph net) {
         ByteArrayOutputStream zip = new ByteArrayOutputStream();
         try {
-            SavedNetworks.write(graph(), zip);
+            SavedNetworks.write(net, zip);
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }

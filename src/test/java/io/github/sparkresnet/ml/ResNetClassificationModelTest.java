@@ -73,6 +73,19 @@ class ResNetClassificationModelTest {
     }
 
     @Test
+    void aProbabilityThatUnderflowsToZeroHasTheSmallestLogarithmNotNull() {
+        byte[] certain = ColourNetwork.zip(ColourNetwork.graph(200f)); // e^-200 is 0 in float
+        List<Row> rows = new ResNetClassificationModel(certain, List.of("red", "blue")).transform(images())
+                .select("probability", "rawPrediction", "prediction").collectAsList();
+        assertEquals(4, rows.size());
+        for (Row row : rows) {
+            assertEquals(0.0, ((Vector) row.get(0)).apply(0));
+            assertEquals(Math.log(Double.MIN_VALUE), ((Vector) row.get(1)).apply(0), 1e-9);
+            assertEquals(1.0, row.getDouble(2));
+        }
+    }
+
+    @Test
     void scoresImagesAsTheNetworkComputesThem() {
         ResNetClassificationModel model = new ResNetClassificationModel(network, List.of("red", "blue"));
         assertScored(model.transform(images()).orderBy("image.origin").collectAsList());
