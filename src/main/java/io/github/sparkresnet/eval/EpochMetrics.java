@@ -93,9 +93,9 @@ public record EpochMetrics(String runId, int epoch, Instant start, Instant end, 
         return RowFactory.create(COLUMNS.stream().map(c -> c.value().apply(this)).toArray());
     }
 
-    /** ROC AUC of class 1 (defined for a pair only). */
+    /** ROC AUC of class 1, ties counted half (defined for a pair only). */
     public double rocAuc() {
-        return eval.classNames().size() == 2 ? eval.roc().calculateAUC() : Double.NaN;
+        return eval.rocAuc();
     }
 
     public double epochSeconds() {

@@ -5,11 +5,12 @@ import org.nd4j.evaluation.classification.Evaluation;
 import org.nd4j.evaluation.classification.ROC;
 
 /**
- * One evaluation of a network on a labelled split: DL4J's {@link Evaluation} and {@link ROC}, the mean
- * cross-entropy, how each image was scored ({@code tta}), and how long it took.
+ * One evaluation of a network on a labelled split: DL4J's {@link Evaluation} and {@link ROC} (its
+ * curve), the ROC AUC of class 1 with ties counted half ({@code RankAuc}; NaN for more than two
+ * classes), the mean cross-entropy, how each image was scored ({@code tta}), and how long it took.
  */
-public record EvalResult(Evaluation evaluation, ROC roc, double meanLoss, long examples, double seconds,
-                         List<String> classNames, TestTimeAugmentation tta) {
+public record EvalResult(Evaluation evaluation, ROC roc, double rocAuc, double meanLoss, long examples,
+                         double seconds, List<String> classNames, TestTimeAugmentation tta) {
 
     public double accuracy() {
         return evaluation.accuracy();

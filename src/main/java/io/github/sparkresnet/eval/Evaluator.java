@@ -27,6 +27,7 @@ public final class Evaluator {
         long start = System.nanoTime();
         Evaluation evaluation = new Evaluation(classNames);
         ROC roc = new ROC(0); // exact ROC: every threshold
+        RankAuc auc = new RankAuc();
         double lossSum = 0;
         long n = 0;
         for (DataSet batch : batches) {
@@ -35,6 +36,7 @@ public final class Evaluator {
             evaluation.eval(labels, probabilities);
             if (classNames.size() == 2) {
                 roc.eval(labels, probabilities);
+                auc.add(labels, probabilities);
             }
             // cross-entropy of the true class, as the training loss (MCXENT) computes it
             INDArray pTrue = probabilities.mul(labels).sum(1);
@@ -42,6 +44,7 @@ public final class Evaluator {
             n += batch.numExamples();
         }
         double seconds = (System.nanoTime() - start) / 1e9;
-        return new EvalResult(evaluation, roc, n == 0 ? Double.NaN : lossSum / n, n, seconds, classNames, tta);
+        return new EvalResult(evaluation, roc, classNames.size() == 2 ? auc.value() : Double.NaN,
+                n == 0 ? Double.NaN : lossSum / n, n, seconds, classNames, tta);
     }
 }

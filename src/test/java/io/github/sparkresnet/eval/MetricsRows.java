@@ -31,7 +31,7 @@ public final class MetricsRows {
         ROC roc = new ROC(0);
         e.eval(Nd4j.createFromArray(labels), Nd4j.createFromArray(predicted));
         roc.eval(Nd4j.createFromArray(labels), Nd4j.createFromArray(predicted));
-        EvalResult eval = new EvalResult(e, roc, 0.5, 4, 0.1, List.of("airplane", "bird"),
+        EvalResult eval = new EvalResult(e, roc, roc.calculateAUC(), 0.5, 4, 0.1, List.of("airplane", "bird"),
                 TestTimeAugmentation.NONE);
         return new EpochMetrics(runId, epoch, start, end, eval, new EpochMetrics.Training(0.4, 8, 1.0, 1, 1, 1),
                 new EpochMetrics.Settings(1e-3, 2, 4, 1, 42), Map.of("spark", "test"), MemoryUsage.UNKNOWN);

@@ -65,7 +65,7 @@ class EvaluatorAgreementTest {
         double auc = new BinaryClassificationEvaluator().setMetricName("areaUnderROC").evaluate(scored);
         double accuracy = new MulticlassClassificationEvaluator().setMetricName("accuracy").evaluate(scored);
 
-        double jobAuc = job.roc().calculateAUC();
+        double jobAuc = job.rocAuc();
         assertTrue(jobAuc > 0.6 && jobAuc < 0.99, "a test that can tell: AUC " + jobAuc);
         assertEquals(jobAuc, auc, 1e-9);
         assertEquals(job.accuracy(), accuracy, 1e-12);
