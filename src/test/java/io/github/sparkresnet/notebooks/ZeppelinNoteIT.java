@@ -86,8 +86,9 @@ class ZeppelinNoteIT {
                 .compile("test ROC AUC: Spark's evaluator ([0-9.]+), the run's last epoch ([0-9.]+)").matcher(text);
         assertTrue(auc.find(), text);
         assertEquals(auc.group(2), auc.group(1), "Spark's evaluator on the estimator's model, the job's evaluator");
-        assertEquals(8, text.split("data:image/png;base64,", -1).length - 1, text);
-        assertEquals(8, text.split("predicted: ", -1).length - 1);
+        String table = text.lines().filter(l -> l.startsWith("%html <table>")).reduce((a, b) -> b).orElseThrow();
+        assertEquals(8, table.split("data:image/png;base64,", -1).length - 1, table);
+        assertEquals(8, table.split("predicted: ", -1).length - 1, table);
     }
 
     private static IMain repl(ByteArrayOutputStream printed) {
