@@ -24,7 +24,7 @@ import org.apache.spark.sql.Column;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.SparkSession;
-import org.apache.spark.sql.api.java.UDF1;
+import org.apache.spark.sql.api.java.UDF2;
 import org.apache.spark.sql.expressions.UserDefinedFunction;
 import org.apache.spark.sql.functions;
 import org.apache.spark.sql.types.DataTypes;
@@ -42,9 +42,10 @@ import org.slf4j.LoggerFactory;
  * run, on any cluster, however Spark partitions the files, and wherever the folder is moved.
  *
  * <p>Resolving lists the folders on the driver, so a missing folder, a single class or an empty one
- * fails before any Spark job with a message naming it. The files are read on the executors by Spark's
- * image source (JPEG, PNG, GIF, BMP, ...) and resized to 32×32 RGB there ({@link ImagePixels}); a file
- * it cannot decode reads as a null image, which {@link ImageColumn#requireDecoded} reports.
+ * fails before any Spark job with a message naming it. The files are decoded on the executors as
+ * Spark's image source decodes them (JPEG, PNG, GIF, BMP, ...) and resized to 32×32 RGB there
+ * ({@link ImagePixels#decode}); a file that is no decodable image reads as a null image, which
+ * {@link ImageColumn#requireDecoded} reports.
  */
 public final class ImageFolder implements ImageSource {
     private static final long serialVersionUID = 1L;
@@ -191,31 +192,29 @@ public final class ImageFolder implements ImageSource {
     }
 
     /**
-     * One image source scan per class folder, labelled by the folder: a class pair's filter on
-     * {@code label} prunes the other classes' scans, so only the pair's files are read.
+     * One scan per class folder, labelled by the folder: a class pair's filter on {@code label} prunes
+     * the other classes' scans, so only the pair's files are read. Files are read as bytes (Spark's
+     * {@code binaryFile} source) and decoded on the executors by {@link ImagePixels#decode}.
      */
     @Override
     public Dataset<Row> read(SparkSession spark) {
         Dataset<Row> all = null;
         for (ClassFolder folder : folders) {
-            Dataset<Row> images = spark.read().format("image").option("dropInvalid", false)
-                    .option("recursiveFileLookup", true).load(folder.path());
-            Column origin = col("image.origin");
+            Dataset<Row> files = spark.read().format("binaryFile").option("recursiveFileLookup", true)
+                    .load(folder.path());
+            Column path = col("path");
             Column split = folder.split() != null ? lit(folder.split())
-                    : when(pmod(xxhash64(substring_index(origin, "/", -1), lit(splitSeed)), lit(HASH_BUCKETS))
+                    : when(pmod(xxhash64(substring_index(path, "/", -1), lit(splitSeed)), lit(HASH_BUCKETS))
                             .lt(lit(Math.round(testFraction * HASH_BUCKETS))), lit("test")).otherwise(lit("train"));
-            Dataset<Row> rows = images.select(split.as("split"), origin.as("source_file"), lit(0).as("record_index"),
+            Dataset<Row> rows = files.select(split.as("split"), path.as("source_file"), lit(0).as("record_index"),
                     lit(folder.label()).as("label"), lit(folder.name()).as("label_name"),
-                    DECODED.apply(col("image")).as("image"));
+                    DECODED.apply(path, col("content")).as("image"));
             all = all == null ? rows : all.union(rows);
         }
         return all;
     }
 
-    /** Spark's image struct as 32×32 planar RGB; null for a file the image source could not decode. */
-    private static final UserDefinedFunction DECODED = functions.udf((UDF1<Row, byte[]>) image ->
-            image.<Integer>getAs("height") <= 0 ? null
-                    : ImagePixels.toCifarLayout(image.getAs("origin"), image.<Integer>getAs("height"),
-                            image.<Integer>getAs("width"), image.<Integer>getAs("nChannels"), image.getAs("data")),
+    /** A file's bytes as 32×32 planar RGB; null for a file that is no decodable image. */
+    private static final UserDefinedFunction DECODED = functions.udf((UDF2<String, byte[], byte[]>) ImagePixels::decode,
             DataTypes.BinaryType);
 }

@@ -118,4 +118,43 @@ public final class ImagePixels {
             }
         }
     }
+
+    /**
+     * An image file's bytes (JPEG, PNG, GIF, BMP: what {@code javax.imageio} reads) as 3072 bytes of
+     * planar RGB at 32×32, decoded as Spark's image source decodes (gray from the raster's first band,
+     * colour through {@code getRGB}, alpha dropped) and then resized as {@link #toCifarLayout}; null
+     * when the bytes are no image it can read. For a folder of files this is several times faster than
+     * going through Spark's image struct, which copies every pixel through a {@code Color}.
+     */
+    public static byte[] decode(String origin, byte[] file) {
+        java.awt.image.BufferedImage image;
+        try {
+            image = javax.imageio.ImageIO.read(new java.io.ByteArrayInputStream(file));
+        } catch (java.io.IOException | RuntimeException e) {
+            return null;
+        }
+        if (image == null) {
+            return null;
+        }
+        int height = image.getHeight();
+        int width = image.getWidth();
+        if (image.getColorModel().getColorSpace().getType() == java.awt.color.ColorSpace.TYPE_GRAY) {
+            java.awt.image.Raster raster = image.getRaster();
+            byte[] gray = new byte[height * width];
+            for (int y = 0; y < height; y++) {
+                for (int x = 0; x < width; x++) {
+                    gray[y * width + x] = (byte) raster.getSample(x, y, 0);
+                }
+            }
+            return toCifarLayout(origin, height, width, 1, gray);
+        }
+        int[] argb = image.getRGB(0, 0, width, height, null, 0, width);
+        byte[] bgr = new byte[argb.length * 3];
+        for (int i = 0; i < argb.length; i++) {
+            bgr[3 * i] = (byte) argb[i];
+            bgr[3 * i + 1] = (byte) (argb[i] >> 8);
+            bgr[3 * i + 2] = (byte) (argb[i] >> 16);
+        }
+        return toCifarLayout(origin, height, width, 3, bgr);
+    }
 }

@@ -57,6 +57,40 @@ class ImageFolderTest {
     }
 
     @Test
+    void filesDecodeAsSparksImageSourceDecodesThem() throws IOException {
+        Path root = tmp.resolve("kinds");
+        Path a = Files.createDirectories(root.resolve("a"));
+        Files.createDirectories(root.resolve("b"));
+        java.util.Random random = new java.util.Random(5);
+        int[] types = {java.awt.image.BufferedImage.TYPE_BYTE_GRAY, java.awt.image.BufferedImage.TYPE_INT_ARGB,
+            java.awt.image.BufferedImage.TYPE_INT_RGB, java.awt.image.BufferedImage.TYPE_3BYTE_BGR};
+        for (int t = 0; t < types.length; t++) {
+            java.awt.image.BufferedImage image = new java.awt.image.BufferedImage(17 + 20 * t, 45 - 9 * t, types[t]);
+            for (int y = 0; y < image.getHeight(); y++) {
+                for (int x = 0; x < image.getWidth(); x++) {
+                    image.setRGB(x, y, random.nextInt());
+                }
+            }
+            String format = types[t] == java.awt.image.BufferedImage.TYPE_3BYTE_BGR ? "jpg" : "png";
+            javax.imageio.ImageIO.write(image, format, a.resolve("kind-" + t + "." + format).toFile());
+        }
+        ImageFolders.write(root.resolve("b/x.png"), ImageFolders.solid(3, 3, 0));
+        Map<String, byte[]> ours = new TreeMap<>();
+        for (Row r : ImageFolder.resolve(root.toString(), 0.5, 0, HADOOP).read(spark).filter("label = 0").collectAsList()) {
+            String path = r.getString(r.fieldIndex("source_file"));
+            ours.put(path.substring(path.lastIndexOf('/') + 1), r.getAs("image"));
+        }
+        Dataset<Row> spark = ImageColumn.toCifarLayout(this.spark.read().format("image").load(a.toString()), "image",
+                "pixels", ImageColumn.Undecodable.FAIL, "");
+        List<Row> theirs = spark.select(col("image.origin"), col("pixels")).collectAsList();
+        assertEquals(4, theirs.size());
+        for (Row r : theirs) {
+            String name = r.getString(0).substring(r.getString(0).lastIndexOf('/') + 1);
+            assertArrayEquals((byte[]) r.get(1), ours.get(name), name);
+        }
+    }
+
+    @Test
     void theHeldOutImagesDependOnTheFileNamesAndSeedOnlyNotWhereTheFolderIs() throws IOException {
         Path a = ImageFolders.writeColours(tmp.resolve("a"), List.of("x", "y"), 200, 8);
         Map<String, String> first = splits(ImageFolder.resolve(a.toString(), 0.2, 7, HADOOP));

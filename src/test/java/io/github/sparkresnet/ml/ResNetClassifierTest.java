@@ -187,6 +187,28 @@ class ResNetClassifierTest {
     }
 
     @Test
+    void withOutputAndRunIdAFitIsKeptLikeTrainsAndResumes() throws Exception {
+        Dataset<Row> rows = colours().withColumn("label", col("name").equalTo("dog").cast("int"));
+        String out = dir.resolve("kept").toString();
+        ResNetClassifier one = new ResNetClassifier().setValidationIndicatorCol("isVal").setOption("epochs", 1)
+                .setOption("batchSizePerWorker", 6).setOption("output", out).setOption("runId", "kept");
+        one.fit(rows);
+        assertTrue(Files.exists(dir.resolve("kept/checkpoints/kept/epoch-0001.zip")));
+        assertTrue(Files.exists(dir.resolve("kept/model/kept/final.zip")));
+        Row first = TestSpark.get().read().parquet(out + "/metrics").first();
+
+        BadInputException again = assertThrows(BadInputException.class, () -> one.fit(rows));
+        assertTrue(again.getMessage().contains("already holds checkpoints; pass --resume"), again.getMessage());
+
+        ResNetClassificationModel two = one.copy(org.apache.spark.ml.param.ParamMap.empty()).setOption("epochs", 2)
+                .setOption("resume", true).fit(rows);
+        List<Row> epochs = two.summary().orderBy("epoch").collectAsList();
+        assertEquals(2, epochs.size(), "epoch 1 from the first fit, epoch 2 from the resumed one");
+        assertEquals(first.<java.sql.Timestamp>getAs("end_time"), epochs.get(0).<java.sql.Timestamp>getAs("end_time"),
+                "epoch 1 was not trained again");
+    }
+
+    @Test
     void aPipelineOfStringIndexerAndTheClassifierFitsScoresTheMarkedRowsAndTransforms() throws Exception {
         Dataset<Row> rows = colours();
         Pipeline pipeline = new Pipeline().setStages(new PipelineStage[] {
