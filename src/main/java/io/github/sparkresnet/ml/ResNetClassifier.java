@@ -268,8 +268,9 @@ public final class ResNetClassifier extends Estimator<ResNetClassificationModel>
                 (Boolean) $(dropInvalid) ? ImageColumn.Undecodable.DROP : ImageColumn.Undecodable.FAIL);
         Nd4jSetup.configure("driver");
         TrainingJob job = new TrainingJob(spark, config, images);
-        TrainingJob.Plan plan = job.plan();
+        TrainingJob.Plan plan = null;
         try {
+            plan = job.plan();
             ComputationGraph net = job.run(plan);
             List<Row> rows = new MetricsTable(spark, output).rows(runId);
             ResNetClassificationModel model = new ResNetClassificationModel(uid, Checkpoints.serialize(net),
@@ -281,7 +282,9 @@ public final class ResNetClassifier extends Estimator<ResNetClassificationModel>
             }
             return (ResNetClassificationModel) model.setParent(this);
         } finally {
-            plan.release();
+            if (plan != null) {
+                plan.release();
+            }
             if (temporary) {
                 delete(spark, scratch);
             }
