@@ -59,7 +59,7 @@ public final class PipelineApp {
             } else {
                 model = PipelineModel.load(args[4]);
             }
-            Dataset<Row> scored = model.transform(images);
+            Dataset<Row> scored = model.transform(images).cache(); // scored once for the evaluator and the file
             double auc = new BinaryClassificationEvaluator().setLabelCol("label").setRawPredictionCol("rawPrediction")
                     .evaluate(scored.filter(col("isVal")));
             System.out.println("auc=" + auc);

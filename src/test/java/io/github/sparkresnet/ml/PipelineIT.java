@@ -34,7 +34,7 @@ class PipelineIT {
 
     @Test
     void aPipelineFitsOnTwoWorkersSavesAndPredictsTheSameInAFreshApplication() throws Exception {
-        Path images = ImageFolders.writeCifar(RealCifar.dir().resolve("data_batch_1.bin"), PipelineApp.CLASSES, 150,
+        Path images = ImageFolders.writeCifar(RealCifar.dir().resolve("data_batch_1.bin"), PipelineApp.CLASSES, 100,
                 dir.resolve("images"));
         Path pipeline = dir.resolve("pipeline");
         try (StandaloneCluster cluster = StandaloneCluster.start(dir.resolve("cluster"), 2, 1, "3g")) {
@@ -49,7 +49,7 @@ class PipelineIT {
         }
         Map<String, Row> fitted = byOrigin(dir.resolve("fitted.parquet"));
         Map<String, Row> loaded = byOrigin(dir.resolve("loaded.parquet"));
-        assertEquals(300, fitted.size());
+        assertEquals(200, fitted.size());
         assertEquals(fitted.keySet(), loaded.keySet());
         for (Map.Entry<String, Row> e : fitted.entrySet()) {
             Row a = e.getValue();
