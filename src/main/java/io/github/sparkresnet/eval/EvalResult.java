@@ -2,14 +2,13 @@ package io.github.sparkresnet.eval;
 
 import java.util.List;
 import org.nd4j.evaluation.classification.Evaluation;
-import org.nd4j.evaluation.classification.ROC;
 
 /**
- * One evaluation of a network on a labelled split: DL4J's {@link Evaluation} and {@link ROC} (its
- * curve), the ROC AUC of class 1 with ties counted half ({@code RankAuc}; NaN for more than two
- * classes), the mean cross-entropy, how each image was scored ({@code tta}), and how long it took.
+ * One evaluation of a network on a labelled split: DL4J's {@link Evaluation}, the ROC AUC of class 1
+ * with ties counted half ({@code RankAuc}; NaN for more than two classes), the mean cross-entropy, how
+ * each image was scored ({@code tta}), and how long it took.
  */
-public record EvalResult(Evaluation evaluation, ROC roc, double rocAuc, double meanLoss, long examples,
+public record EvalResult(Evaluation evaluation, double rocAuc, double meanLoss, long examples,
                          double seconds, List<String> classNames, TestTimeAugmentation tta) {
 
     public double accuracy() {

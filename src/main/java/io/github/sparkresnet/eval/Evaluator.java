@@ -3,7 +3,6 @@ package io.github.sparkresnet.eval;
 import java.util.List;
 import org.deeplearning4j.nn.graph.ComputationGraph;
 import org.nd4j.evaluation.classification.Evaluation;
-import org.nd4j.evaluation.classification.ROC;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.dataset.DataSet;
 import org.nd4j.linalg.ops.transforms.Transforms;
@@ -26,7 +25,6 @@ public final class Evaluator {
                                       TestTimeAugmentation tta) {
         long start = System.nanoTime();
         Evaluation evaluation = new Evaluation(classNames);
-        ROC roc = new ROC(0); // exact ROC: every threshold
         RankAuc auc = new RankAuc();
         double lossSum = 0;
         long n = 0;
@@ -35,7 +33,6 @@ public final class Evaluator {
             INDArray labels = batch.getLabels();
             evaluation.eval(labels, probabilities);
             if (classNames.size() == 2) {
-                roc.eval(labels, probabilities);
                 auc.add(labels, probabilities);
             }
             // cross-entropy of the true class, as the training loss (MCXENT) computes it
@@ -44,7 +41,7 @@ public final class Evaluator {
             n += batch.numExamples();
         }
         double seconds = (System.nanoTime() - start) / 1e9;
-        return new EvalResult(evaluation, roc, classNames.size() == 2 ? auc.value() : Double.NaN,
+        return new EvalResult(evaluation, classNames.size() == 2 ? auc.value() : Double.NaN,
                 n == 0 ? Double.NaN : lossSum / n, n, seconds, classNames, tta);
     }
 }

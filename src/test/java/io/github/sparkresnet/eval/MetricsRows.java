@@ -4,7 +4,6 @@ import java.time.Instant;
 import java.util.List;
 import java.util.Map;
 import org.nd4j.evaluation.classification.Evaluation;
-import org.nd4j.evaluation.classification.ROC;
 import org.nd4j.linalg.factory.Nd4j;
 
 /** Metrics rows for tests: real DL4J evaluations of four test images, of which a given number are right. */
@@ -28,10 +27,10 @@ public final class MetricsRows {
             predicted[i] = guess == 0 ? new float[] {0.9f, 0.1f} : new float[] {0.1f, 0.9f};
         }
         Evaluation e = new Evaluation(List.of("airplane", "bird"));
-        ROC roc = new ROC(0);
+        RankAuc auc = new RankAuc();
         e.eval(Nd4j.createFromArray(labels), Nd4j.createFromArray(predicted));
-        roc.eval(Nd4j.createFromArray(labels), Nd4j.createFromArray(predicted));
-        EvalResult eval = new EvalResult(e, roc, roc.calculateAUC(), 0.5, 4, 0.1, List.of("airplane", "bird"),
+        auc.add(Nd4j.createFromArray(labels), Nd4j.createFromArray(predicted));
+        EvalResult eval = new EvalResult(e, auc.value(), 0.5, 4, 0.1, List.of("airplane", "bird"),
                 TestTimeAugmentation.NONE);
         return new EpochMetrics(runId, epoch, start, end, eval, new EpochMetrics.Training(0.4, 8, 1.0, 1, 1, 1),
                 new EpochMetrics.Settings(1e-3, 2, 4, 1, 42), Map.of("spark", "test"), MemoryUsage.UNKNOWN);
