@@ -92,10 +92,7 @@ final class EvaluateCommand implements Callable<Integer> {
         if (evaluation.limitTest > 0) {
             test = test.orderBy("source_file", "record_index").limit(evaluation.limitTest);
         }
-        if (source.mayHoldUndecodable()) {
-            test = test.cache(); // read once for the check and the scoring
-            ImageColumn.requireDecoded(test, source, data.shown());
-        }
+        test = ImageColumn.requireDecoded(test, source, data.shown());
         List<DataSet> batches = Minibatches.inFixedOrder(test, evaluation.batchSize, Normalization.HALF).collect();
         ComputationGraph net = SavedModel.load(SavedModel.bytes(fs, zip), zip);
         Instant start = Instant.now();

@@ -91,10 +91,7 @@ final class PredictCommand implements Callable<Integer> {
                 when(col("label").equalTo(pair.firstLabel()), lit(0))
                         .when(col("label").equalTo(pair.secondLabel()), lit(1)))
                 : pair.select(rows);
-        if (source.mayHoldUndecodable()) {
-            rows = rows.cache(); // read once for the check and the predictions
-            ImageColumn.requireDecoded(rows, source, data.shown());
-        }
+        rows = ImageColumn.requireDecoded(rows, source, data.shown());
         Dataset<Row> predictions = Predictor.predict(rows, bytes, pair.names(), batchSize).drop("image");
         long n = writeAtomically(predictions, new Path(output), hadoop);
         PrintWriter out = spec.commandLine().getOut();

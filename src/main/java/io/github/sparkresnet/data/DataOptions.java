@@ -39,8 +39,7 @@ public final class DataOptions implements Serializable {
     /** Exactly one of --data and --images, and a usable fraction; a BadInputException naming the option otherwise. */
     public DataOptions validate() {
         boolean data = path != null && !path.isBlank();
-        boolean folder = images != null && !images.isBlank();
-        if (data == folder) {
+        if (data == isFolder()) {
             throw new BadInputException(data ? "--data and --images: expected one of them, not both"
                     : "--data or --images is required: the CIFAR-10 location (a cifar-10-batches-bin directory, a "
                             + "directory containing it, or cifar-10-binary.tar.gz), or a folder of images with one "
@@ -53,15 +52,20 @@ public final class DataOptions implements Serializable {
         return this;
     }
 
+    /** Whether the images are a folder ({@code --images}) rather than CIFAR-10's files. */
+    private boolean isFolder() {
+        return images != null && !images.isBlank();
+    }
+
     /** The option and value that name the images, for messages: {@code --data PATH} or {@code --images DIR}. */
     public String shown() {
-        return images != null && !images.isBlank() ? "--images " + images : "--data " + path;
+        return isFolder() ? "--images " + images : "--data " + path;
     }
 
     /** The checked source the options name. */
     public ImageSource source(Configuration hadoopConf) {
         validate();
-        return images != null && !images.isBlank()
+        return isFolder()
                 ? ImageFolder.resolve(images, testFraction, splitSeed, hadoopConf)
                 : CifarSource.resolve(path, hadoopConf);
     }

@@ -15,6 +15,7 @@ import org.apache.spark.sql.functions;
 import org.apache.spark.sql.types.DataType;
 import org.apache.spark.sql.types.DataTypes;
 import org.apache.spark.sql.types.StructType;
+import org.apache.spark.storage.StorageLevel;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -52,9 +53,7 @@ public final class ImageColumn {
             return rows.withColumn(out, checkedBinary(col(in)));
         }
         Column undecodableRow = col(in + ".height").leq(0);
-        // how many, and the first by name, in one pass
-        Row bad = rows.filter(undecodableRow).agg(functions.count(functions.lit(1)), functions.min(col(in + ".origin")))
-                .first();
+        Row bad = countAndFirst(rows, undecodableRow, col(in + ".origin"));
         long count = bad.getLong(0);
         if (count > 0) {
             String first = bad.getString(1);
@@ -70,22 +69,30 @@ public final class ImageColumn {
     }
 
     /**
-     * Fails with one message naming how many of {@code rows}' images ({@code source}'s rows) could not
-     * be decoded and the first of their files, when any could not; one pass over the rows when the
-     * source may hold such files, none otherwise. {@code shown} names the source in the message.
+     * {@code rows} ({@code source}'s rows) to go on with, after failing with one message naming how many
+     * of their images could not be decoded and the first of their files, when any could not. When the
+     * source may hold such files that takes one pass over the rows, so they are cached (unless they
+     * are already) for what follows to read them once; otherwise nothing is read. {@code shown} names
+     * the source in the message.
      */
-    public static void requireDecoded(Dataset<Row> rows, ImageSource source, String shown) {
+    public static Dataset<Row> requireDecoded(Dataset<Row> rows, ImageSource source, String shown) {
         if (!source.mayHoldUndecodable()) {
-            return;
+            return rows;
         }
-        Row bad = rows.filter(col("image").isNull())
-                .agg(functions.count(functions.lit(1)), functions.min(col("source_file"))).first();
+        Dataset<Row> checked = rows.storageLevel().equals(StorageLevel.NONE()) ? rows.cache() : rows;
+        Row bad = countAndFirst(checked, col("image").isNull(), col("source_file"));
         long count = bad.getLong(0);
         if (count > 0) {
             throw new BadInputException(shown + ": " + count + " file" + (count == 1 ? "" : "s")
                     + " could not be decoded as an image, the first " + bad.getString(1) + "; expected images Spark's "
                     + "image source reads (JPEG, PNG, GIF, BMP, ...)");
         }
+        return checked;
+    }
+
+    /** How many rows are {@code bad}, and the first of them by {@code name}: one pass. */
+    private static Row countAndFirst(Dataset<Row> rows, Column bad, Column name) {
+        return rows.filter(bad).agg(functions.count(functions.lit(1)), functions.min(name)).first();
     }
 
     private static DataType typeOf(Dataset<Row> rows, String in) {

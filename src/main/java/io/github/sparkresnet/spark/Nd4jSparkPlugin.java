@@ -39,10 +39,11 @@ public final class Nd4jSparkPlugin implements SparkPlugin {
     }
 
     /**
-     * Spark's image source decodes each file with {@code ImageIO.read} from its bytes in memory, and
-     * ImageIO by default copies every such stream to a temporary file first (its disk cache, meant for
-     * streams too large to buffer): a file written and deleted per image, most of the cost of reading
-     * a folder of small images ({@code --images}, the Spark ML estimator). Off, it reads from memory.
+     * The job ({@code --images}) and Spark's image source (the Spark ML estimator's input) decode each
+     * file with {@code ImageIO.read} from its bytes in memory, and ImageIO by default copies every such
+     * stream to a temporary file first (its disk cache, meant for streams too large to buffer): a file
+     * written and deleted per image. Off, it reads from memory (0.19 against 0.58 ms a CIFAR-sized PNG
+     * in a single-threaded loop here; within a Spark read the per-file costs of the scan dominate).
      */
     static void decodeImagesInMemory() {
         javax.imageio.ImageIO.setUseCache(false);
