@@ -20,6 +20,7 @@ import org.apache.spark.sql.functions;
 import org.apache.spark.sql.types.DataType;
 import org.apache.spark.sql.types.DataTypes;
 import org.apache.spark.sql.types.NumericType;
+import org.apache.spark.sql.types.StructType;
 
 /**
  * A DataFrame's labelled images as the training job's {@link ImageSource}: the image column in the
@@ -45,18 +46,13 @@ final class LabelledImages implements ImageSource {
      */
     static LabelledImages of(Dataset<Row> data, String featuresCol, String labelCol, String validationIndicatorCol,
                              ImageColumn.Undecodable undecodable) {
-        requireColumn(data, "labelCol", labelCol);
-        DataType labelType = data.schema().apply(labelCol).dataType();
-        if (!(labelType instanceof NumericType)) {
-            throw new BadInputException("labelCol '" + labelCol + "': expected a numeric column of 0 and 1 (index "
-                    + "string labels with a StringIndexer before this stage); found " + labelType.simpleString());
-        }
+        requireLabelColumn(data.schema(), labelCol);
         if (validationIndicatorCol == null) {
             throw new BadInputException("validationIndicatorCol is not set: fit scores the rows it marks true after "
                     + "every epoch instead of training on them (metrics, best epoch, early stopping); expected the "
                     + "name of a boolean column, e.g. withColumn(\"isVal\", rand(7) < 0.2)");
         }
-        requireColumn(data, "validationIndicatorCol", validationIndicatorCol);
+        requireColumn(data.schema(), "validationIndicatorCol", validationIndicatorCol);
         DataType indicatorType = data.schema().apply(validationIndicatorCol).dataType();
         if (!indicatorType.equals(DataTypes.BooleanType)) {
             throw new BadInputException("validationIndicatorCol '" + validationIndicatorCol + "': expected a boolean "
@@ -78,20 +74,30 @@ final class LabelledImages implements ImageSource {
         }
         Dataset<Row> images = ImageColumn.toCifarLayout(data, featuresCol, "_image", undecodable,
                 "Set dropInvalid to true to drop them.");
+        List<String> names = classNames(data, labelCol);
         Dataset<Row> rows = images.select(
                 when(col(validationIndicatorCol), lit("test")).otherwise(lit("train")).as("split"),
                 lit("").as("source_file"), lit(0).as("record_index"), label.cast(DataTypes.IntegerType).as("label"),
-                lit("").as("label_name"), col("_image").as("image"));
-        List<String> names = classNames(data, labelCol);
-        return new LabelledImages(rows.withColumn("label_name",
-                when(col("label").equalTo(0), lit(names.get(0))).otherwise(lit(names.get(1)))), names,
+                when(label.equalTo(0), lit(names.get(0))).otherwise(lit(names.get(1))).as("label_name"),
+                col("_image").as("image"));
+        return new LabelledImages(rows, names,
                 "the DataFrame's " + featuresCol + " and " + labelCol + " (validation: " + validationIndicatorCol + ")");
     }
 
-    private static void requireColumn(Dataset<Row> data, String param, String column) {
-        if (!Arrays.asList(data.columns()).contains(column)) {
+    /** The label column is there and numeric: what the estimator's transformSchema and fit both require. */
+    static void requireLabelColumn(StructType schema, String labelCol) {
+        requireColumn(schema, "labelCol", labelCol);
+        DataType labelType = schema.apply(labelCol).dataType();
+        if (!(labelType instanceof NumericType)) {
+            throw new BadInputException("labelCol '" + labelCol + "': expected a numeric column of 0 and 1 (index "
+                    + "string labels with a StringIndexer before this stage); found " + labelType.simpleString());
+        }
+    }
+
+    private static void requireColumn(StructType schema, String param, String column) {
+        if (!Arrays.asList(schema.fieldNames()).contains(column)) {
             throw new BadInputException(param + " '" + column + "': no such column; the columns are "
-                    + String.join(", ", data.columns()));
+                    + String.join(", ", schema.fieldNames()));
         }
     }
 

@@ -32,7 +32,6 @@ import org.apache.spark.ml.util.MLReader;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.SparkSession;
-import org.apache.spark.sql.types.NumericType;
 import org.apache.spark.sql.types.StructType;
 import org.deeplearning4j.nn.graph.ComputationGraph;
 import org.slf4j.Logger;
@@ -240,15 +239,7 @@ public final class ResNetClassifier extends Estimator<ResNetClassificationModel>
 
     @Override
     public StructType transformSchema(StructType schema) {
-        String label = $(labelCol);
-        if (!java.util.Arrays.asList(schema.fieldNames()).contains(label)) {
-            throw new BadInputException("labelCol '" + label + "': no such column; the columns are "
-                    + String.join(", ", schema.fieldNames()));
-        }
-        if (!(schema.apply(label).dataType() instanceof NumericType)) {
-            throw new BadInputException("labelCol '" + label + "': expected a numeric column of 0 and 1 (index string "
-                    + "labels with a StringIndexer before this stage); found " + schema.apply(label).dataType().simpleString());
-        }
+        LabelledImages.requireLabelColumn(schema, $(labelCol));
         return ResNetClassificationModel.withOutputColumns(schema, this, featuresCol, rawPredictionCol, probabilityCol,
                 predictionCol);
     }
