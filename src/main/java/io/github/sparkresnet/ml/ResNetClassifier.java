@@ -154,8 +154,7 @@ public final class ResNetClassifier extends Estimator<ResNetClassificationModel>
             typed = n.doubleValue();
         } else if (param instanceof BooleanParam && value instanceof Boolean b) {
             typed = b;
-        } else if (!(param instanceof IntParam || param instanceof LongParam || param instanceof DoubleParam
-                || param instanceof BooleanParam) && value != null) {
+        } else if (TrainParams.takesText(param) && value != null) {
             typed = value instanceof Enum<?> e ? e.name().toLowerCase(java.util.Locale.ROOT) : value.toString();
         } else {
             throw new BadInputException("ResNetClassifier Param " + param.name() + ": expected a "

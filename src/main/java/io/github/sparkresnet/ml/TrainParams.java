@@ -57,10 +57,15 @@ final class TrainParams implements Serializable {
             Param<?> param = param(owner, camelCase(name), option);
             byOption.put(name, param);
             if (!UNSET_BY_DEFAULT.contains(name)) {
-                defaults.put(param, param instanceof IntParam || param instanceof LongParam || param instanceof DoubleParam
-                        || param instanceof BooleanParam ? option.getValue() : texts.get(name.substring(2)));
+                defaults.put(param, takesText(param) ? texts.get(name.substring(2)) : option.getValue());
             }
         }
+    }
+
+    /** Whether a Param holds text (the option's own form of its value) rather than a number or a flag. */
+    static boolean takesText(Param<?> param) {
+        return !(param instanceof IntParam || param instanceof LongParam || param instanceof DoubleParam
+                || param instanceof BooleanParam);
     }
 
     private static Param<?> param(Identifiable owner, String name, OptionSpec option) {
