@@ -102,7 +102,8 @@ final class EvaluateCommand implements Callable<Integer> {
         EvalResult eval = Evaluator.evaluate(net, batches, pair.names(), scoring);
         EpochMetrics.Settings settings = new EpochMetrics.Settings(number(info, "learning-rate"),
                 (int) number(info, "workers"), (int) number(info, "batch-size-per-worker"),
-                (int) number(info, "averaging-frequency"), (long) number(info, "seed"));
+                (int) number(info, "averaging-frequency"), (long) number(info, "seed"), "test",
+                TrainConfig.recordedOptions(info));
         EpochMetrics row = new EpochMetrics(id, epoch, start, Instant.now(), eval, EpochMetrics.Training.NONE, settings,
                 versions(), MemoryUsage.UNKNOWN);
         MetricsTable table = output.metrics(spark);

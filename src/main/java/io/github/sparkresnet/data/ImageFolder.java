@@ -2,10 +2,8 @@ package io.github.sparkresnet.data;
 
 import static org.apache.spark.sql.functions.col;
 import static org.apache.spark.sql.functions.lit;
-import static org.apache.spark.sql.functions.pmod;
 import static org.apache.spark.sql.functions.substring_index;
 import static org.apache.spark.sql.functions.when;
-import static org.apache.spark.sql.functions.xxhash64;
 
 import io.github.sparkresnet.BadInputException;
 
@@ -50,7 +48,6 @@ import org.slf4j.LoggerFactory;
 public final class ImageFolder implements ImageSource {
     private static final long serialVersionUID = 1L;
     private static final Logger LOG = LoggerFactory.getLogger(ImageFolder.class);
-    private static final long HASH_BUCKETS = 1_000_000L;
 
     /** One class folder of one split (split null: split by hash). */
     private record ClassFolder(String split, int label, String name, String path) implements java.io.Serializable {
@@ -204,8 +201,8 @@ public final class ImageFolder implements ImageSource {
                     .load(folder.path());
             Column path = col("path");
             Column split = folder.split() != null ? lit(folder.split())
-                    : when(pmod(xxhash64(substring_index(path, "/", -1), lit(splitSeed)), lit(HASH_BUCKETS))
-                            .lt(lit(Math.round(testFraction * HASH_BUCKETS))), lit("test")).otherwise(lit("train"));
+                    : when(HeldOut.by(substring_index(path, "/", -1), splitSeed, testFraction), lit("test"))
+                            .otherwise(lit("train"));
             Dataset<Row> rows = files.select(split.as("split"), path.as("source_file"), lit(0).as("record_index"),
                     lit(folder.label()).as("label"), lit(folder.name()).as("label_name"),
                     DECODED.apply(path, col("content")).as("image"));

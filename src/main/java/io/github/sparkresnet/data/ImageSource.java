@@ -30,6 +30,11 @@ public interface ImageSource extends Serializable {
      */
     Dataset<Row> read(SparkSession spark);
 
+    /** What its {@code test} rows are to the metrics table ({@code val_split}): the test split, unless a source says otherwise. */
+    default String scoredSplit() {
+        return "test";
+    }
+
     /**
      * Whether {@link #read} can give a null image, so a reader must check ({@link ImageColumn#requireDecoded});
      * not for sources whose every record was checked when they were resolved.

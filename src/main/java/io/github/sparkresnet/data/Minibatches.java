@@ -43,6 +43,17 @@ public final class Minibatches {
      */
     public static JavaRDD<DataSet> shuffled(Dataset<Row> pairRows, int batchSize, int partitions, long seed,
                                             Normalization normalization, Augmentation augmentation) {
+        return shuffled(pairRows, batchSize, partitions, seed, normalization, augmentation, 0);
+    }
+
+    /**
+     * As {@link #shuffled(Dataset, int, int, long, Normalization, Augmentation)}, with labels smoothed
+     * by {@code labelSmoothing} (E): {@code 1 - E/2} for the image's class, {@code E/2} for the other;
+     * 0 gives the one-hot labels exactly.
+     */
+    public static JavaRDD<DataSet> shuffled(Dataset<Row> pairRows, int batchSize, int partitions, long seed,
+                                            Normalization normalization, Augmentation augmentation,
+                                            double labelSmoothing) {
         // Hash-partitioning on a random key sends each record to a random partition, and sorting by
         // the key orders each partition randomly: a seeded permutation in one shuffle. (Range
         // partitioning would add a sampling job that reads every input file a second time.) The key
@@ -54,7 +65,7 @@ public final class Minibatches {
                 .sortWithinPartitions(SHUFFLE_KEY);
         return permuted.select(col("image"), col(ClassPair.TARGET)).javaRDD()
                 .mapPartitionsWithIndex((index, rows) -> batches(rows, batchSize, normalization, augmentation,
-                        new Random(seed * 1_000_003L + index)), true);
+                        (float) labelSmoothing, new Random(seed * 1_000_003L + index)), true);
     }
 
     /**
@@ -67,11 +78,11 @@ public final class Minibatches {
                 .withColumn(SHUFFLE_KEY, xxhash64(col("image"), col(ClassPair.TARGET)))
                 .repartition(1).sortWithinPartitions(SHUFFLE_KEY)
                 .select(col("image"), col(ClassPair.TARGET)).javaRDD()
-                .mapPartitions(rows -> batches(rows, batchSize, normalization, Augmentation.NONE, null));
+                .mapPartitions(rows -> batches(rows, batchSize, normalization, Augmentation.NONE, 0f, null));
     }
 
     private static Iterator<DataSet> batches(Iterator<Row> rows, int batchSize, Normalization normalization,
-                                             Augmentation augmentation, Random rng) {
+                                             Augmentation augmentation, float labelSmoothing, Random rng) {
         float[][] lut = normalization.lookupTables();
         return new Iterator<>() {
             @Override
@@ -85,7 +96,7 @@ public final class Minibatches {
                 while (rows.hasNext() && batch.size() < batchSize) {
                     batch.add(rows.next());
                 }
-                return toDataSet(batch, lut, augmentation, rng);
+                return toDataSet(batch, lut, augmentation, labelSmoothing, rng);
             }
         };
     }
@@ -117,10 +128,13 @@ public final class Minibatches {
 
     /** One minibatch from rows holding {@code image} (3072 CHW bytes) and {@code target} (0 or 1). */
     static DataSet toDataSet(List<Row> rows, float[][] lut) {
-        return toDataSet(rows, lut, Augmentation.NONE, null);
+        return toDataSet(rows, lut, Augmentation.NONE, 0f, null);
     }
 
-    static DataSet toDataSet(List<Row> rows, float[][] lut, Augmentation augmentation, Random rng) {
+    static DataSet toDataSet(List<Row> rows, float[][] lut, Augmentation augmentation, float labelSmoothing,
+                             Random rng) {
+        float other = labelSmoothing / 2;
+        float own = 1f - other;
         int n = rows.size();
         float[] features = new float[n * CifarLayout.IMAGE_BYTES];
         float[] labels = new float[n * 2];
@@ -129,7 +143,8 @@ public final class Minibatches {
             int base = i * CifarLayout.IMAGE_BYTES;
             augmentation.apply(image, lut, features, base, rng); // NONE: a plain normalized copy
             int target = rows.get(i).getInt(1);
-            labels[i * 2 + target] = 1f;
+            labels[i * 2 + target] = own;
+            labels[i * 2 + 1 - target] = other;
         }
         INDArray x = Nd4j.create(features, new long[] {n, CifarLayout.CHANNELS, CifarLayout.HEIGHT, CifarLayout.WIDTH}, 'c');
         INDArray y = Nd4j.create(labels, new long[] {n, 2}, 'c');

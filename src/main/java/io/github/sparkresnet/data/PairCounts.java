@@ -8,7 +8,7 @@ import java.util.Map;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
 
-/** Record counts per split and class of a class pair's rows, in a fixed order (train then test). */
+/** Record counts per split and class of a class pair's rows, in a fixed order (train, test, then any other split a run made, such as validation). */
 public record PairCounts(Map<String, Long> counts) {
 
     /** Counts {@code pairRows} (output of {@link ClassPair#select}) with one small Spark aggregation. */
@@ -24,6 +24,7 @@ public record PairCounts(Map<String, Long> counts) {
                 ordered.put(key, found.getOrDefault(key, 0L));
             }
         }
+        found.forEach(ordered::putIfAbsent); // splits a run makes of its own, e.g. validation
         return new PairCounts(ordered);
     }
 

@@ -33,8 +33,14 @@ public record EpochMetrics(String runId, int epoch, Instant start, Instant end, 
         public static final Training NONE = new Training(Double.NaN, 0, Double.NaN, 0, 0, 0);
     }
 
-    /** The run's settings each row repeats, so rows of different runs compare without their checkpoints. */
-    public record Settings(double learningRate, int workers, int batchSizePerWorker, int averagingFrequency, long seed) {
+    /**
+     * The run's settings each row repeats, so rows of different runs compare without their checkpoints:
+     * the epoch's learning rate, the resolved workers, the common settings as columns of their own,
+     * every train option as recorded ({@code options}, by option name), and which split was scored
+     * ({@code valSplit}: test, or validation images held out of the training split).
+     */
+    public record Settings(double learningRate, int workers, int batchSizePerWorker, int averagingFrequency, long seed,
+                           String valSplit, Map<String, String> options) {
     }
 
     private record Column(String name, DataType type, Function<EpochMetrics, Object> value) {
@@ -60,6 +66,7 @@ public record EpochMetrics(String runId, int epoch, Instant start, Instant end, 
             column("train_images", DataTypes.LongType, m -> m.training.images()),
             column("val_images", DataTypes.LongType, m -> m.eval.examples()),
             column("val_tta", DataTypes.StringType, m -> m.eval.tta().label()),
+            column("val_split", DataTypes.StringType, m -> m.settings.valSplit()),
             column("epoch_seconds", DataTypes.DoubleType, EpochMetrics::epochSeconds),
             column("train_seconds", DataTypes.DoubleType, m -> m.training.seconds()),
             column("eval_seconds", DataTypes.DoubleType, m -> m.eval.seconds()),
@@ -72,6 +79,8 @@ public record EpochMetrics(String runId, int epoch, Instant start, Instant end, 
             column("batch_size_per_worker", DataTypes.IntegerType, m -> m.settings.batchSizePerWorker()),
             column("averaging_frequency", DataTypes.IntegerType, m -> m.settings.averagingFrequency()),
             column("seed", DataTypes.LongType, m -> m.settings.seed()),
+            column("train_options", DataTypes.createMapType(DataTypes.StringType, DataTypes.StringType, false),
+                    m -> m.settings.options()),
             column("versions", DataTypes.createMapType(DataTypes.StringType, DataTypes.StringType, false), m -> m.versions),
             column("driver_rss_bytes", DataTypes.LongType, m -> m.memory.driverResidentBytes()),
             column("driver_offheap_bytes", DataTypes.LongType, m -> m.memory.driverOffHeapBytes()),
@@ -130,6 +139,7 @@ public record EpochMetrics(String runId, int epoch, Instant start, Instant end, 
     public String summary(int epochs) {
         Double[] f1 = perClass(Evaluation::f1);
         String tta = eval.tta() == TestTimeAugmentation.NONE ? "" : " (tta " + eval.tta().label() + ")";
+        tta += "test".equals(settings.valSplit()) ? "" : " on " + settings.valSplit();
         return String.format("epoch %d/%d: train_loss=%.4f val_loss=%.4f val_accuracy=%.4f%s auc=%.4f f1=[%s] "
                         + "| %d images in %.1f s = %.1f img/s, %d averaging rounds, eval %.1f s | driver RSS %s, "
                         + "executor RSS %s retained, %s peak",

@@ -125,6 +125,12 @@ final class LabelledImages implements ImageSource {
         return "DataFrame";
     }
 
+    /** Its held-out rows are those of the validation indicator column. */
+    @Override
+    public String scoredSplit() {
+        return "validation";
+    }
+
     @Override
     public List<String> classNames() {
         return classNames;

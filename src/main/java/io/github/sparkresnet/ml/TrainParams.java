@@ -35,7 +35,7 @@ final class TrainParams implements Serializable {
      * location, its held-out split, the two classes (the label column holds 0/1), subset sizes.
      */
     static final Set<String> REPLACED = Set.of("--data", "--images", "--test-fraction", "--split-seed", "--classes",
-            "--limit-train", "--limit-test");
+            "--limit-train", "--limit-test", "--validation-fraction");
 
     /**
      * Options whose Param has no default: unset, {@code fit} trains in a temporary output directory

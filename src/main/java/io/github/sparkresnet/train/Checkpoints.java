@@ -37,7 +37,8 @@ import org.deeplearning4j.nn.graph.ComputationGraph;
 public final class Checkpoints {
     private static final Pattern CHECKPOINT = Pattern.compile("epoch-(\\d{4})\\.zip");
     /** Identity keys added later: a checkpoint without them was trained with these values. */
-    private static final Map<String, String> BEFORE_IT_WAS_RECORDED = Map.of("stem", "imagenet", "weight-decay", "0.0");
+    private static final Map<String, String> BEFORE_IT_WAS_RECORDED = Map.of("stem", "imagenet", "weight-decay", "0.0",
+            "validation-fraction", "0.0");
     private final FileSystem fs;
     private final Path checkpointDir;
     private final Path modelDir;

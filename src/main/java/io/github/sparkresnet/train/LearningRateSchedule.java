@@ -14,7 +14,7 @@ import java.io.Serializable;
  * </ul>
  * A linear warm-up over the first {@code warmupEpochs} epochs precedes any of them.
  */
-public record LearningRateSchedule(Kind kind, double base, int epochs, int warmupEpochs, int stepEpochs,
+public record LearningRateSchedule(Kind kind, double base, int epochs, double warmupEpochs, int stepEpochs,
                                    double gamma) implements Serializable {
 
     public enum Kind { CONSTANT, STEP, COSINE }
@@ -29,7 +29,7 @@ public record LearningRateSchedule(Kind kind, double base, int epochs, int warmu
             case CONSTANT -> base;
             case STEP -> base * Math.pow(gamma, Math.floor(after / stepEpochs));
             case COSINE -> {
-                double span = Math.max(1, epochs - warmupEpochs);
+                double span = Math.max(Double.MIN_NORMAL, epochs - warmupEpochs); // > 0: --epochs exceeds the warm-up
                 yield base * 0.5 * (1 + Math.cos(Math.PI * Math.min(after, span) / span));
             }
         };

@@ -155,9 +155,10 @@ public final class TrainConfig implements Serializable {
                     + "Default: ${DEFAULT-VALUE}.")
     public LearningRateSchedule.Kind lrSchedule;
 
-    @Option(names = "--warmup-epochs", defaultValue = "0", paramLabel = "N",
-            description = "Epochs of linear learning-rate warm-up before the schedule. Default: ${DEFAULT-VALUE}.")
-    public int warmupEpochs;
+    @Option(names = "--warmup-epochs", defaultValue = "0", paramLabel = "E",
+            description = "Epochs (fractions allowed, e.g. 0.25) of linear learning-rate warm-up from 0 before the "
+                    + "schedule. Default: ${DEFAULT-VALUE}.")
+    public double warmupEpochs;
 
     @Option(names = "--lr-step-epochs", defaultValue = "2", paramLabel = "N",
             description = "Epochs between steps of the step schedule. Default: ${DEFAULT-VALUE}.")
@@ -171,6 +172,18 @@ public final class TrainConfig implements Serializable {
             description = "Decoupled (AdamW-style) weight decay of the conv and dense weights; 0 = none. "
                     + "Default: ${DEFAULT-VALUE}.")
     public double weightDecay;
+
+    @Option(names = "--label-smoothing", defaultValue = "0", paramLabel = "E",
+            description = "Train towards labels of 1 - E/2 for the image's class and E/2 for the other instead of "
+                    + "1 and 0 (train_loss is then the cross-entropy against them); 0 = none. Default: ${DEFAULT-VALUE}.")
+    public double labelSmoothing;
+
+    @Option(names = "--validation-fraction", defaultValue = "0", paramLabel = "F",
+            description = "Hold out this fraction of the training images (chosen by a hash of each image: the same "
+                    + "ones every run) and score them after every epoch instead of the test split, which the run "
+                    + "then never reads: for choosing a recipe without tuning it to the test split (val_split "
+                    + "says which was scored). 0 = train on all, score the test split. Default: ${DEFAULT-VALUE}.")
+    public double validationFraction;
 
     @Option(names = "--early-stopping-patience", defaultValue = "0", paramLabel = "N",
             description = "Stop after N epochs without a lower val_loss (the best model is kept); 0 = never. "
@@ -224,11 +237,21 @@ public final class TrainConfig implements Serializable {
         notNegative("--prefetch", prefetch);
         notNegative("--limit-train", limitTrain);
         notNegative("--keep-checkpoints", keepCheckpoints);
-        notNegative("--warmup-epochs", warmupEpochs);
+        if (!Double.isFinite(warmupEpochs) || warmupEpochs < 0) {
+            throw new BadInputException("--warmup-epochs " + warmupEpochs + ": expected 0 or more epochs, e.g. 0.25");
+        }
+        if (!Double.isFinite(labelSmoothing) || labelSmoothing < 0 || labelSmoothing >= 1) {
+            throw new BadInputException("--label-smoothing " + labelSmoothing + ": expected a number in [0, 1), e.g. 0.1");
+        }
+        if (!Double.isFinite(validationFraction) || validationFraction < 0 || validationFraction >= 1) {
+            throw new BadInputException("--validation-fraction " + validationFraction
+                    + ": expected a fraction in [0, 1), e.g. 0.2 (0 = score the test split)");
+        }
         positive("--lr-step-epochs", lrStepEpochs);
         notNegative("--early-stopping-patience", earlyStoppingPatience);
         if (warmupEpochs >= epochs && warmupEpochs > 0) {
-            throw new BadInputException("--warmup-epochs " + warmupEpochs + ": expected fewer than --epochs (" + epochs + ")");
+            throw new BadInputException("--warmup-epochs " + java.math.BigDecimal.valueOf(warmupEpochs).stripTrailingZeros()
+                    .toPlainString() + ": expected fewer than --epochs (" + epochs + ")");
         }
         if (!Double.isFinite(lrStepGamma) || lrStepGamma <= 0 || lrStepGamma > 1) {
             throw new BadInputException("--lr-step-gamma " + lrStepGamma + ": expected a factor in (0, 1], e.g. 0.1");
@@ -275,7 +298,8 @@ public final class TrainConfig implements Serializable {
     public Map<String, String> identity() {
         Map<String, String> all = asMap();
         Map<String, String> m = new LinkedHashMap<>();
-        for (String option : new String[] {"classes", "biased-block-convs", "seed", "stem", "weight-decay"}) {
+        for (String option : new String[] {"classes", "biased-block-convs", "seed", "stem", "weight-decay",
+            "validation-fraction"}) {
             m.put(option, all.get(option));
         }
         return m;
@@ -296,6 +320,19 @@ public final class TrainConfig implements Serializable {
         for (OptionSpec option : CommandSpec.forAnnotatedObject(this).options()) {
             if (option.getValue() != null) { // not given and no default (e.g. --images of a CIFAR-10 run)
                 m.put(option.longestName().substring(2), text(option.getValue()));
+            }
+        }
+        return m;
+    }
+
+    /** The train options a checkpoint or model description records, by option name (other entries left out). */
+    public static Map<String, String> recordedOptions(Properties description) {
+        Map<String, String> m = new LinkedHashMap<>();
+        for (OptionSpec option : CommandSpec.forAnnotatedObject(new TrainConfig()).options()) {
+            String name = option.longestName().substring(2);
+            String value = description.getProperty(name);
+            if (value != null) {
+                m.put(name, value);
             }
         }
         return m;

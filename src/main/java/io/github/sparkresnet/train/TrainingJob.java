@@ -1,6 +1,8 @@
 package io.github.sparkresnet.train;
 
 import static org.apache.spark.sql.functions.col;
+import static org.apache.spark.sql.functions.lit;
+import static org.apache.spark.sql.functions.not;
 
 import io.github.sparkresnet.BadInputException;
 import io.github.sparkresnet.averaging.AllReduceAveraging;
@@ -13,6 +15,7 @@ import io.github.sparkresnet.averaging.RoundFailedException;
 import io.github.sparkresnet.averaging.RoundLostException;
 import io.github.sparkresnet.averaging.Rounds;
 import io.github.sparkresnet.data.ClassPair;
+import io.github.sparkresnet.data.HeldOut;
 import io.github.sparkresnet.data.ImageColumn;
 import io.github.sparkresnet.data.ImageSource;
 import io.github.sparkresnet.data.Minibatches;
@@ -35,6 +38,7 @@ import java.util.Optional;
 import java.util.Properties;
 import org.apache.spark.api.java.JavaRDD;
 import org.apache.spark.api.java.JavaSparkContext;
+import org.apache.spark.sql.Column;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.SparkSession;
@@ -84,6 +88,11 @@ public final class TrainingJob {
             return (int) ((trainImages + roundImages(c) - 1) / roundImages(c));
         }
 
+        /** What the epochs score: the test split, or the validation images {@code --validation-fraction} holds out. */
+        public String scoredSplit(TrainConfig c) {
+            return c.validationFraction > 0 ? "validation" : source.scoredSplit();
+        }
+
         public long minibatches(TrainConfig c) {
             return (trainImages + c.batchSizePerWorker - 1) / c.batchSizePerWorker;
         }
@@ -103,13 +112,21 @@ public final class TrainingJob {
         // counts below, the test minibatches and every epoch's shuffle all start from this cache.
         Dataset<Row> rows = pair.select(source.read(spark)).persist(StorageLevel.MEMORY_ONLY());
         ImageColumn.requireDecoded(rows, source, shown);
-        Dataset<Row> train = limit(rows.filter(col("split").equalTo("train")), config.limitTrain);
-        Dataset<Row> test = limit(rows.filter(col("split").equalTo("test")), config.evaluation.limitTest);
+        Dataset<Row> train = rows.filter(col("split").equalTo("train"));
+        Dataset<Row> test = rows.filter(col("split").equalTo("test"));
+        if (config.validationFraction > 0) {
+            Column heldOut = HeldOut.validation(config.validationFraction);
+            test = train.filter(heldOut).withColumn("split", lit("validation"));
+            train = train.filter(not(heldOut));
+        }
+        train = limit(train, config.limitTrain);
+        test = limit(test, config.evaluation.limitTest);
         long trainImages = train.count();
         long testImages = test.count();
         if (trainImages == 0 || testImages == 0) {
             throw new BadInputException(shown + ": the class pair " + pair + " has " + trainImages
-                    + " training and " + testImages + " test records; expected some of each");
+                    + " training and " + testImages + " " + (config.validationFraction > 0 ? "validation" : source.scoredSplit())
+                    + " records; expected some of each");
         }
         int workers = config.workers > 0 ? config.workers : SparkSessions.concurrentTaskSlots(spark.sparkContext());
         Checkpoints checkpoints = checkpoints();
@@ -180,9 +197,9 @@ public final class TrainingJob {
         List<DataSet> testBatches = Minibatches.inFixedOrder(plan.test(), config.evaluation.batchSize, Normalization.HALF)
                 .collect();
         EpochCounters counters = new EpochCounters(jsc);
-        LOG.info("run {}: {} train / {} test images of {}, {} workers x batch {} x averaging every {} = {} images "
+        LOG.info("run {}: {} train / {} {} images of {}, {} workers x batch {} x averaging every {} = {} images "
                         + "per round, {} rounds per epoch, {} averaging of the {}, epochs {}..{}", config.runId,
-                plan.trainImages(), plan.testImages(), plan.pair(), plan.workers(), config.batchSizePerWorker,
+                plan.trainImages(), plan.testImages(), plan.scoredSplit(config), plan.pair(), plan.workers(), config.batchSizePerWorker,
                 config.averagingFrequency, plan.roundImages(config), plan.roundsPerEpoch(config),
                 config.averaging.name().toLowerCase(), config.averaged.name().toLowerCase(), progress.nextEpoch,
                 config.epochs);
@@ -258,7 +275,8 @@ public final class TrainingJob {
         EpochMetrics.Training training = new EpochMetrics.Training(seen == 0 ? Double.NaN : counters.lossSum.value() / seen,
                 seen, fitted.seconds(), fitted.rounds(), fitted.workersMin(), fitted.workersMax());
         EpochMetrics.Settings settings = new EpochMetrics.Settings(config.schedule().at(epoch - 1), plan.workers(),
-                config.batchSizePerWorker, config.averagingFrequency, config.seed);
+                config.batchSizePerWorker, config.averagingFrequency, config.seed, plan.scoredSplit(config),
+                config.asMap());
         return new EpochMetrics(config.runId, epoch, start, Instant.now(), eval, training, settings, versions(),
                 counters.memory.usage(ProcessMemory.retained()));
     }
@@ -330,7 +348,7 @@ public final class TrainingJob {
         // Full minibatches in one shuffled sequence (one partition: a pair is <= 12,000 images),
         // then laid out in rounds of one partition per worker (see Rounds).
         JavaRDD<DataSet> batches = Minibatches.shuffled(plan.train(), config.batchSizePerWorker, 1,
-                config.seed * 1_000_003L + epoch, Normalization.HALF, config.augment);
+                config.seed * 1_000_003L + epoch, Normalization.HALF, config.augment, config.labelSmoothing);
         LearningRateSchedule schedule = config.schedule();
         long t0 = System.nanoTime();
         int attempts = Math.max(1, spark.sparkContext().getConf().getInt(EPOCH_ATTEMPTS, 3));

@@ -58,6 +58,11 @@ class TrainOptionsTest {
         rejected("Invalid value for option '--epochs'", "--epochs", "five");
         rejected("Unknown options: '--epoch', '3'", "--epoch", "3");
         rejected("--warmup-epochs 5: expected fewer than --epochs (5)", "--warmup-epochs", "5");
+        rejected("--warmup-epochs 5.5: expected fewer than --epochs (5)", "--warmup-epochs", "5.5");
+        rejected("--warmup-epochs -0.5: expected 0 or more epochs", "--warmup-epochs", "-0.5");
+        rejected("--label-smoothing 1.0: expected a number in [0, 1)", "--label-smoothing", "1");
+        rejected("--validation-fraction 1.0: expected a fraction in [0, 1)", "--validation-fraction", "1");
+        rejected("--validation-fraction NaN: expected a fraction in [0, 1)", "--validation-fraction", "NaN");
         rejected("--lr-step-gamma 2.0: expected a factor in (0, 1]", "--lr-step-gamma", "2");
         rejected("--weight-decay -1.0E-4: expected a number in [0, 1)", "--weight-decay", "-0.0001");
         rejected("--early-stopping-patience -1: expected 0 or more", "--early-stopping-patience", "-1");

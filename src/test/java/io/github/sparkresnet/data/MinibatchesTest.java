@@ -58,6 +58,27 @@ class MinibatchesTest {
     }
 
     @Test
+    void labelSmoothingMovesEachLabelHalfTheAmountTowardsTheOtherClass() {
+        List<DataSet> smoothed = Minibatches.shuffled(pairRows, 8, 2, 42, Normalization.HALF, Augmentation.NONE, 0.1)
+                .collect();
+        List<DataSet> plain = Minibatches.shuffled(pairRows, 8, 2, 42, Normalization.HALF, Augmentation.NONE, 0)
+                .collect();
+        assertEquals(plain.size(), smoothed.size());
+        for (int b = 0; b < plain.size(); b++) {
+            assertEquals(plain.get(b).getFeatures(), smoothed.get(b).getFeatures(), "the same images, in the same order");
+            INDArray hard = plain.get(b).getLabels();
+            INDArray soft = smoothed.get(b).getLabels();
+            for (int i = 0; i < hard.rows(); i++) {
+                int target = hard.getFloat(i, 1) == 1f ? 1 : 0;
+                assertEquals(1f, hard.getFloat(i, target), "0 gives one-hot labels exactly");
+                assertEquals(0f, hard.getFloat(i, 1 - target));
+                assertEquals(0.95f, soft.getFloat(i, target), 1e-7);
+                assertEquals(0.05f, soft.getFloat(i, 1 - target), 1e-7);
+            }
+        }
+    }
+
+    @Test
     void normalizationMapsBytesToMinusOneToOne() {
         assertEquals(-1f, Normalization.HALF.apply(0, 0), 1e-7);
         assertEquals(1f, Normalization.HALF.apply(2, 255), 1e-7);

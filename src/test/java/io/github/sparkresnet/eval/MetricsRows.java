@@ -33,6 +33,6 @@ public final class MetricsRows {
         EvalResult eval = new EvalResult(e, auc.value(), 0.5, 4, 0.1, List.of("airplane", "bird"),
                 TestTimeAugmentation.NONE);
         return new EpochMetrics(runId, epoch, start, end, eval, new EpochMetrics.Training(0.4, 8, 1.0, 1, 1, 1),
-                new EpochMetrics.Settings(1e-3, 2, 4, 1, 42), Map.of("spark", "test"), MemoryUsage.UNKNOWN);
+                new EpochMetrics.Settings(1e-3, 2, 4, 1, 42, "test", Map.of("epochs", "1")), Map.of("spark", "test"), MemoryUsage.UNKNOWN);
     }
 }

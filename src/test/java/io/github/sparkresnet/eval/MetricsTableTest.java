@@ -1,6 +1,7 @@
 package io.github.sparkresnet.eval;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.github.sparkresnet.spark.TestSpark;
 
@@ -69,6 +70,23 @@ class MetricsTableTest {
         assertEquals(START, ((Timestamp) rows.get(0).getAs("start_time")).toInstant());
         assertEquals(START.plusSeconds(60), ((Timestamp) rows.get(1).getAs("start_time")).toInstant());
         assertEquals(0.75, (double) rows.get(1).getAs("val_accuracy"), 1e-12);
+    }
+
+    @Test
+    void theScoredSplitAndTrainOptionsAreRecordedAndOlderRowsWithoutThemStillRead() {
+        SparkSession spark = TestSpark.get();
+        // epoch 1 as versions before these two columns wrote it
+        spark.createDataFrame(List.of(MetricsRows.row("r", 1, 2, START, END).toRow()), EpochMetrics.SCHEMA)
+                .drop("val_split", "train_options").coalesce(1).write().mode(SaveMode.ErrorIfExists)
+                .parquet(out.resolve("metrics/run_id=r/epoch=1").toString());
+        MetricsTable table = new MetricsTable(spark, out.toString());
+        table.write(MetricsRows.row("r", 2, 3, START.plusSeconds(60), END.plusSeconds(60)));
+
+        List<Row> rows = table.rows("r");
+        assertEquals(2, rows.size());
+        assertTrue(rows.get(0).isNullAt(rows.get(0).fieldIndex("val_split")));
+        assertEquals("test", rows.get(1).getAs("val_split"));
+        assertEquals(java.util.Map.of("epochs", "1"), rows.get(1).getJavaMap(rows.get(1).fieldIndex("train_options")));
     }
 
     private static Path parquetFile(Path dir) throws IOException {

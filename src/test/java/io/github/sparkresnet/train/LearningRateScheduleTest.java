@@ -44,6 +44,15 @@ class LearningRateScheduleTest {
     }
 
     @Test
+    void aWarmUpMayLastAFractionOfAnEpoch() {
+        LearningRateSchedule s = new LearningRateSchedule(Kind.COSINE, LR, 2, 0.25, 2, 0.1);
+        assertEquals(LR * 0.5, s.at(0.125), 1e-15);
+        assertEquals(LR, s.at(0.25), 1e-15, "the cosine starts where the warm-up ends");
+        assertEquals(LR / 2, s.at(1.125), 1e-12, "and spans the remaining 1.75 epochs");
+        assertEquals(0, s.at(2), 1e-15);
+    }
+
+    @Test
     void setLearningRateReachesTheConfigurationTheWorkersReceive() {
         // dl4j-spark broadcasts getConfiguration() to the workers each round: the rate must be there.
         ComputationGraph g = new ComputationGraph(new NeuralNetConfiguration.Builder().updater(new Adam(LR))
