@@ -31,6 +31,9 @@ class EstimatorAgreesWithTrainTest {
             "executor_rss_bytes", "executor_offheap_bytes", "executor_rss_retained_bytes",
             "executor_offheap_retained_bytes");
 
+    /** Where the two runs said their images come from: checked on their own below. */
+    private static final List<String> IMAGES_NAMED = List.of("val_split", "train_options");
+
     @TempDir
     Path dir;
 
@@ -68,12 +71,26 @@ class EstimatorAgreesWithTrainTest {
         assertEquals(cli.size(), estimator.size());
         for (int i = 0; i < cli.size(); i++) {
             for (String column : cli.get(i).schema().fieldNames()) {
-                if (!RUN_SPECIFIC.contains(column)) {
+                if (!RUN_SPECIFIC.contains(column) && !IMAGES_NAMED.contains(column)) {
                     assertEquals(cli.get(i).getAs(column).toString(), estimator.get(i).getAs(column).toString(),
                             "epoch " + (i + 1) + " " + column);
                 }
             }
+            assertEquals("test", cli.get(i).getAs("val_split"));
+            assertEquals("validation", estimator.get(i).getAs("val_split"), "the estimator scores its validation rows");
+            java.util.Map<String, String> cliOptions = new java.util.HashMap<>(options(cli.get(i)));
+            java.util.Map<String, String> estimatorOptions = new java.util.HashMap<>(options(estimator.get(i)));
+            assertEquals("cat,dog", cliOptions.get("classes"));
+            for (String named : List.of("images", "classes", "run-id")) { // the DataFrame and the Params name them
+                cliOptions.remove(named);
+                estimatorOptions.remove(named);
+            }
+            assertEquals(cliOptions, estimatorOptions, "epoch " + (i + 1) + ": the same training options");
         }
+    }
+
+    private static java.util.Map<String, String> options(Row row) {
+        return row.getJavaMap(row.fieldIndex("train_options"));
     }
 
     /** A command-line value as its Param's type. */
