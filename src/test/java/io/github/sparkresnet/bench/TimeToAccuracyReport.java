@@ -28,6 +28,10 @@ public final class TimeToAccuracyReport {
     private record Epoch(int epoch, double accuracy, double seconds, String split) {
     }
 
+    private static double seconds(Timestamp t) {
+        return t.getTime() / 1000.0 + (t.getNanos() % 1_000_000) / 1e9;
+    }
+
     public static void main(String[] args) throws Exception {
         String output = args[0];
         List<String> starts = Files.readAllLines(Path.of(args[1]));
@@ -42,14 +46,18 @@ public final class TimeToAccuracyReport {
             String[] f = line.trim().split("\\s+");
             double start = Double.parseDouble(f[2]);
             List<Epoch> epochs = new ArrayList<>();
+            double previousEnd = start;
             for (Row r : table.rows(f[0])) {
-                double end = ((Timestamp) r.getAs("end_time")).getTime() / 1000.0
-                        + (((Timestamp) r.getAs("end_time")).getNanos() % 1_000_000) / 1e9;
+                double end = seconds(r.getAs("end_time"));
                 Epoch e = new Epoch(((Number) r.getAs("epoch")).intValue(), r.getAs("val_accuracy"), end - start,
                         r.getAs("val_split"));
                 epochs.add(e);
-                System.out.printf(Locale.ROOT, "epoch recipe=%s seed=%s epoch=%d val_accuracy=%.4f on=%s since_start_s=%.1f%n",
-                        recipe, f[1], e.epoch(), e.accuracy(), e.split(), e.seconds());
+                // before epoch 1: start-up (JVM, Spark, data, network); after: committing the previous epoch
+                System.out.printf(Locale.ROOT, "epoch recipe=%s seed=%s epoch=%d val_accuracy=%.4f on=%s "
+                                + "since_start_s=%.1f train_s=%.1f eval_s=%.1f before_s=%.1f%n", recipe, f[1], e.epoch(),
+                        e.accuracy(), e.split(), e.seconds(), (double) r.getAs("train_seconds"),
+                        (double) r.getAs("eval_seconds"), seconds(r.getAs("start_time")) - previousEnd);
+                previousEnd = end;
             }
             runs.add(epochs);
             seeds.add(f[1]);
