@@ -27,6 +27,7 @@ import org.nd4j.linalg.lossfunctions.LossFunctions;
  *
  * <pre>
  * stem:    conv 7x7/2, 64, no bias -> BN -> ReLU -> max-pool 3x3/2 pad 1      (32x32 -> 16 -> 8)
+ *          (--stem cifar: conv 3x3/1, no pool: 32x32; --stem pooled: conv 3x3/1 and the pool: 16x16)
  * stage 1: 3 BasicBlocks,  64 channels, stride 1                              (8x8)
  * stage 2: 4 BasicBlocks, 128 channels, stride 2 in the first                 (4x4)
  * stage 3: 6 BasicBlocks, 256 channels, stride 2 in the first                 (2x2)
@@ -115,13 +116,15 @@ public final class ResNet34 {
     }
 
     private String stem(GraphBuilder g, String input) {
-        if (config.stem() == ResNetConfig.Stem.CIFAR) {
+        if (config.stem() == ResNetConfig.Stem.IMAGENET) {
+            g.addLayer("stem_conv", conv(7, 2, 3, CHANNELS[0], false).build(), input);
+        } else {
             g.addLayer("stem_conv", conv(3, 1, 1, CHANNELS[0], false).build(), input);
-            g.addLayer("stem_bn", batchNorm(CHANNELS[0], Activation.RELU), "stem_conv");
+        }
+        g.addLayer("stem_bn", batchNorm(CHANNELS[0], Activation.RELU), "stem_conv");
+        if (config.stem() == ResNetConfig.Stem.CIFAR) {
             return "stem_bn";
         }
-        g.addLayer("stem_conv", conv(7, 2, 3, CHANNELS[0], false).build(), input);
-        g.addLayer("stem_bn", batchNorm(CHANNELS[0], Activation.RELU), "stem_conv");
         g.addLayer("stem_pool", new SubsamplingLayer.Builder(PoolingType.MAX)
                 .kernelSize(3, 3).stride(2, 2).padding(1, 1).dataFormat(config.dataFormat()).build(), "stem_bn");
         return "stem_pool";

@@ -30,9 +30,11 @@ public record ResNetConfig(int numClasses, int height, int width, int channels, 
     /**
      * {@code IMAGENET}: torchvision's 7x7 stride-2 conv and 3x3 stride-2 max-pool (32x32 input -> 8x8
      * into stage 1). {@code CIFAR}: one 3x3 stride-1 conv, no pool (32x32 into stage 1), as ResNets
-     * for CIFAR are usually built: 16x the compute per image.
+     * for CIFAR are usually built: 16x the compute per image. {@code POOLED}: the CIFAR stem's conv, then
+     * the ImageNet stem's max-pool (16x16 into stage 1): between the two, 4x the ImageNet stem's
+     * activations.
      */
-    public enum Stem { IMAGENET, CIFAR }
+    public enum Stem { IMAGENET, CIFAR, POOLED }
 
     public ResNetConfig {
         if (numClasses < 2) {

@@ -192,7 +192,8 @@ public final class TrainConfig implements Serializable {
 
     @Option(names = "--stem", defaultValue = "imagenet", paramLabel = "KIND",
             description = "imagenet: torchvision's 7x7/2 conv + 3x3/2 max-pool (the reference); cifar: one 3x3/1 "
-                    + "conv, no pool (16x the compute per image). Default: ${DEFAULT-VALUE}.")
+                    + "conv, no pool (16x the compute per image); pooled: the 3x3/1 conv, then the max-pool (stage 1 "
+                    + "at 16x16: 4x the compute). Default: ${DEFAULT-VALUE}.")
     public ResNetConfig.Stem stem;
 
     /**

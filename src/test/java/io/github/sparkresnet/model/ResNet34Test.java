@@ -60,6 +60,20 @@ class ResNet34Test {
     }
 
     @Test
+    void thePooledStemHalvesTheResolutionIntoStageOne() {
+        ComputationGraph net = ResNet34.build(ResNetConfig.cifarPair().withStem(ResNetConfig.Stem.POOLED));
+        assertEquals(21_285_698 - 7 * 7 * 3 * 64 + 3 * 3 * 3 * 64, net.numParams() - batchNormStatistics(net),
+                "the CIFAR stem's 3x3 conv");
+        Map<String, INDArray> acts = net.feedForward(Nd4j.rand(DataType.FLOAT, 2, 3, 32, 32), false);
+        assertArrayEquals(new long[] {2, 64, 32, 32}, acts.get("stem_conv").shape(), "the conv at full resolution");
+        assertArrayEquals(new long[] {2, 64, 16, 16}, acts.get("stem_pool").shape());
+        int[] size = {16, 8, 4, 2};
+        for (int stage = 1; stage <= 4; stage++) {
+            assertEquals(size[stage - 1], acts.get(ResNet34.stageOutput(stage)).shape()[2], "stage " + stage);
+        }
+    }
+
+    @Test
     void weightDecayShrinksWeightsButNotBatchNorm() {
         ComputationGraph net = ResNet34.build(ResNetConfig.cifarPair().withWeightDecay(5e-4));
         org.deeplearning4j.nn.conf.layers.BaseLayer conv = (org.deeplearning4j.nn.conf.layers.BaseLayer)
