@@ -90,7 +90,7 @@ public final class TrainingJob {
 
         /** What the epochs score: the test split, or the validation images {@code --validation-fraction} holds out. */
         public String scoredSplit(TrainConfig c) {
-            return c.validationFraction > 0 ? "validation" : source.scoredSplit();
+            return TrainingJob.scoredSplit(c, source);
         }
 
         public long minibatches(TrainConfig c) {
@@ -125,8 +125,7 @@ public final class TrainingJob {
         long testImages = test.count();
         if (trainImages == 0 || testImages == 0) {
             throw new BadInputException(shown + ": the class pair " + pair + " has " + trainImages
-                    + " training and " + testImages + " " + (config.validationFraction > 0 ? "validation" : source.scoredSplit())
-                    + " records; expected some of each");
+                    + " training and " + testImages + " " + scoredSplit(config, source) + " records; expected some of each");
         }
         int workers = config.workers > 0 ? config.workers : SparkSessions.concurrentTaskSlots(spark.sparkContext());
         Checkpoints checkpoints = checkpoints();
@@ -142,6 +141,10 @@ public final class TrainingJob {
         }
         OutputCheck.writable(config.output.path, spark.sparkContext().hadoopConfiguration());
         return new Plan(source, pair, train, test, workers, trainImages, testImages, resumeFrom, rows);
+    }
+
+    private static String scoredSplit(TrainConfig c, ImageSource source) {
+        return c.validationFraction > 0 ? "validation" : source.scoredSplit();
     }
 
     /** The first {@code n} records of a split in file order (0 = all), for quick runs. */
