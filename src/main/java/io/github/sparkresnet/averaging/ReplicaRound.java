@@ -5,6 +5,7 @@ import io.github.sparkresnet.model.ResNet34;
 import io.github.sparkresnet.spark.ByteBlocks;
 import io.github.sparkresnet.spark.Nd4jSetup;
 import io.github.sparkresnet.spark.ProcessMemory;
+import io.github.sparkresnet.spark.ThisExecutor;
 
 import com.esotericsoftware.kryo.DefaultSerializer;
 import com.esotericsoftware.kryo.serializers.JavaSerializer;
@@ -19,6 +20,8 @@ import org.apache.spark.api.java.function.Function2;
 import org.apache.spark.broadcast.Broadcast;
 import org.deeplearning4j.nn.graph.ComputationGraph;
 import org.nd4j.linalg.dataset.DataSet;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * A worker's part of one all-reduce round, as a Spark task over its partition of the round's
@@ -32,8 +35,13 @@ import org.nd4j.linalg.dataset.DataSet;
  * previous fit (still in its replica when the task runs where that fit ran, else read from its
  * blocks), or the averaged moments after the driver has synchronised them ({@link Inputs#moments}).
  * It publishes them as slices of their own, for its next fit or that synchronisation.
+ *
+ * <p>A worker's slices stay in its own executor: the averaging job reads them there. A worker whose
+ * executor Spark is decommissioning sends a copy of each to another executor as well, since the
+ * executor leaves as soon as this task ends, before the averaging job can read them.
  */
 final class ReplicaRound implements Function2<Integer, Iterator<DataSet>, Iterator<ReplicaRound.Report>> {
+    private static final Logger LOG = LoggerFactory.getLogger(ReplicaRound.class);
     private final RoundBlocks blocks;
     private final long job;
     private final long oldestRead;
@@ -135,16 +143,32 @@ final class ReplicaRound implements Function2<Integer, Iterator<DataSet>, Iterat
             throw e;
         }
         long t2 = System.nanoTime();
-        List<ByteBlocks.Ref> published = publish(vector, 0, averaged, slices, i -> blocks.workerSlice(job, worker, i));
+        int copies = ownSliceCopies();
+        List<ByteBlocks.Ref> published = publish(vector, 0, averaged, slices, copies,
+                i -> blocks.workerSlice(job, worker, i));
         List<ByteBlocks.Ref> moments = inputs.parametersOnly()
-                ? publish(vector, averaged, vector.length(), slices, i -> blocks.workerMoments(job, worker, i))
+                ? publish(vector, averaged, vector.length(), slices, copies, i -> blocks.workerMoments(job, worker, i))
                 : List.of();
+        if (copies > 1) {
+            LOG.info("this executor is being decommissioned: worker {}'s slices of job {} copied to executor(s) {}",
+                    worker, job, published.stream().flatMap(r -> r.copies().stream()).map(ByteBlocks.Ref::executorId)
+                            .distinct().toList());
+        }
         // Only a replica whose task got this far or stopped between minibatches goes back: one that
         // failed inside DL4J is dropped.
         Replicas.release(blocks.run(), replica, job, inputs.parametersOnly() ? worker : -1);
         recorder.memory().recordPeak(ProcessMemory.now());
         return List.of(new Report(worker, images, published, moments, traffic, t1 - t0, t2 - t1,
                 System.nanoTime() - t2)).iterator();
+    }
+
+    /**
+     * How many executors a worker's published slices go to: its own, and one more when Spark is
+     * decommissioning this executor (which exits once no task runs on it, before the averaging job
+     * has read them).
+     */
+    static int ownSliceCopies() {
+        return ThisExecutor.beingDecommissioned() ? 2 : 1;
     }
 
     /**
@@ -182,11 +206,17 @@ final class ReplicaRound implements Function2<Integer, Iterator<DataSet>, Iterat
      * blocks are removed (the next round's task sweeps them before it loads new state).
      */
     static List<ByteBlocks.Ref> publish(NetworkState vector, long from, long to, int slices, IntFunction<String> name) {
+        return publish(vector, from, to, slices, 1, name);
+    }
+
+    /** As {@link #publish(NetworkState, long, long, int, IntFunction)}, each block with {@code copies} holders. */
+    static List<ByteBlocks.Ref> publish(NetworkState vector, long from, long to, int slices, int copies,
+                                        IntFunction<String> name) {
         List<ByteBlocks.Ref> refs = new ArrayList<>(slices);
         for (int i = 0; i < slices; i++) {
             long start = from + NetworkState.sliceStart(to - from, slices, i);
             long end = from + NetworkState.sliceStart(to - from, slices, i + 1);
-            refs.add(ByteBlocks.putView(name.apply(i), vector.views(start, end), vector));
+            refs.add(ByteBlocks.putView(name.apply(i), vector.views(start, end), vector, copies));
         }
         return refs;
     }

@@ -189,7 +189,12 @@ public final class ByteBlocks {
      * Spark calls the cleaner of every direct buffer of a block (which refuses slices and duplicates).
      */
     public static Ref putView(String name, ByteBuffer[] chunks, Object owner) {
-        return store(name, chunks, new Stored(null, owner), 1);
+        return putView(name, chunks, owner, 1);
+    }
+
+    /** As {@link #putView(String, ByteBuffer[], Object)}, with copies as {@link #put(String, ByteBuffer, int)} makes. */
+    public static Ref putView(String name, ByteBuffer[] chunks, Object owner, int copies) {
+        return store(name, chunks, new Stored(null, owner), copies);
     }
 
     private static Ref store(String name, ByteBuffer[] chunks, Stored stored, int copies) {
