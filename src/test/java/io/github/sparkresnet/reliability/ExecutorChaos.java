@@ -109,7 +109,7 @@ public final class ExecutorChaos {
      * Polls the driver's REST API until one of its running jobs' descriptions matches {@code text};
      * returns that description, or "" when none showed within {@code timeout} (or the run ended).
      */
-    private static String awaitRunningJob(int uiPort, String text, Process run, Duration timeout) throws Exception {
+    static String awaitRunningJob(int uiPort, String text, Process run, Duration timeout) throws Exception {
         long deadline = System.nanoTime() + timeout.toNanos();
         Pattern description = Pattern.compile("\"description\"\\s*:\\s*\"([^\"]*(" + text + ")[^\"]*)\"");
         String app = null;
