@@ -38,7 +38,9 @@ import org.slf4j.LoggerFactory;
  *
  * <p>A worker's slices stay in its own executor: the averaging job reads them there. A worker whose
  * executor Spark is decommissioning sends a copy of each to another executor as well, since the
- * executor leaves as soon as this task ends, before the averaging job can read them.
+ * executor leaves as soon as this task ends, before the averaging job can read them. With Spark's
+ * block migration on, a decommissioning executor stores no new blocks (and stays until its blocks
+ * have moved): a task that starts there fails at once, and Spark runs it on another executor.
  */
 final class ReplicaRound implements Function2<Integer, Iterator<DataSet>, Iterator<ReplicaRound.Report>> {
     private static final Logger LOG = LoggerFactory.getLogger(ReplicaRound.class);
@@ -105,6 +107,7 @@ final class ReplicaRound implements Function2<Integer, Iterator<DataSet>, Iterat
         if (!minibatches.hasNext()) {
             return List.of(new Report(worker, 0, List.of(), List.of(), SliceTraffic.NONE, 0, 0, 0)).iterator();
         }
+        refuseIfNoNewBlocks(worker);
         boolean ownMoments = inputs.parametersOnly() && inputs.moments() == null;
         Replicas.Taken taken = Replicas.acquire(blocks.run(), job, inputs.parametersOnly() ? worker : -1,
                 inputs.ownJob().getOrDefault(worker, -1L), () -> ResNet34.fromJson(configuration.value()));
@@ -128,6 +131,7 @@ final class ReplicaRound implements Function2<Integer, Iterator<DataSet>, Iterat
             NetworkState.setClock(replica, learningRate, 0, 0);
             t1 = System.nanoTime();
             while (minibatches.hasNext()) {
+                refuseIfNoNewBlocks(worker);
                 DataSet minibatch = minibatches.next();
                 insideDl4j = true;
                 recorder.fit(replica, minibatch);
@@ -163,12 +167,24 @@ final class ReplicaRound implements Function2<Integer, Iterator<DataSet>, Iterat
     }
 
     /**
+     * Stops the task (before it loads the state, or between minibatches) once this executor is being
+     * decommissioned with block migration on: it could not publish what it fitted, and Spark runs the
+     * task again on another executor, the sooner the better.
+     */
+    private void refuseIfNoNewBlocks(int worker) {
+        if (ThisExecutor.storesNoNewBlocks()) {
+            throw new IllegalStateException("worker " + worker + " of job " + job + ": this executor is being "
+                    + "decommissioned with block migration on and stores no new blocks; the task goes elsewhere");
+        }
+    }
+
+    /**
      * How many executors a worker's published slices go to: its own, and one more when Spark is
      * decommissioning this executor (which exits once no task runs on it, before the averaging job
      * has read them).
      */
     static int ownSliceCopies() {
-        return ThisExecutor.beingDecommissioned() ? 2 : 1;
+        return ThisExecutor.beingDecommissioned() && !ThisExecutor.storesNoNewBlocks() ? 2 : 1;
     }
 
     /**

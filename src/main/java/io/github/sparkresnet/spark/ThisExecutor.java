@@ -15,9 +15,28 @@ import scala.Option;
  * only (a Scala {@code private[executor]} field, public in the bytecode); 3.5 and 4.0 both name its
  * accessor as below. Where the accessor is missing (another Spark), the answer is "not leaving",
  * which is what it was before: the driver still notices the decommission at the next round boundary.
+ * With block migration on, Spark keeps the executor until its blocks have moved, but it stores no
+ * new block at all ({@link #storesNoNewBlocks}).
  */
 public final class ThisExecutor {
     private ThisExecutor() {
+    }
+
+    /**
+     * True when Spark is decommissioning this executor with block migration on
+     * ({@code spark.storage.decommission.enabled}): its block manager then refuses every new block
+     * but broadcasts, and the executor stays until its blocks have moved.
+     */
+    public static boolean storesNoNewBlocks() {
+        SparkEnv env = SparkEnv.get();
+        if (env == null || env.blockManager() == null) {
+            return false;
+        }
+        try {
+            return env.blockManager().decommissioner().isDefined();
+        } catch (LinkageError e) {
+            return false;
+        }
     }
 
     /** True when this JVM is an executor that Spark is decommissioning. */

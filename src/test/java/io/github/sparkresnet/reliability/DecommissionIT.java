@@ -56,16 +56,52 @@ class DecommissionIT {
 
     @Test
     void aDecommissionedExecutorsWorkerLeavesAtARoundBoundaryWithNoRoundRedone() throws Exception {
-        Path out = dir.resolve("out");
+        Decommissioned d = decommissionDuringRound2(cluster, dir.resolve("out"), "decom");
+        String output = d.output();
+        assertFalse(d.executor().isAlive(), "the decommissioned executor left");
+        // The job sees the decommission at a round boundary ("is being decommissioned"), or, when the
+        // executor ends its last task and exits within the round the notice came in, sees it gone at
+        // the next boundary; either way with the round's work kept.
+        assertTrue(output.matches("(?s).*executor \\d+ left, decommissioned, after round \\d+ of epoch \\d.*"),
+                "the job saw it leave:\n" + output);
+        List<String> copied = executorLines(cluster, "this executor is being decommissioned");
+        assertFalse(copied.isEmpty(), "the leaving executor's worker copied its slices before its task ended");
+    }
+
+    /**
+     * The same with Spark's block migration on ({@code spark.storage.decommission.enabled}, usual on
+     * Kubernetes): the executor stays until its blocks have moved, but stores no new block, so the
+     * worker's task there stops and Spark runs it on the other executor; the job sees the decommission
+     * at the next round boundary, and no round is redone.
+     */
+    @Test
+    void withBlockMigrationTheLeavingWorkersTaskRunsElsewhereWithNoRoundRedone() throws Exception {
+        try (StandaloneCluster own = StandaloneCluster.start(dir.resolve("cluster-migration"), 2, 1, "3g",
+                Map.of("spark.decommission.enabled", "true"))) {
+            Decommissioned d = decommissionDuringRound2(own, dir.resolve("out-migration"), "migration",
+                    "--conf", "spark.storage.decommission.enabled=true");
+            assertTrue(d.output().matches("(?s).*executor \\d+ is being decommissioned: 1 of 2 workers from round \\d+ "
+                    + "of epoch 1.*"), "the job noticed the decommission at a round boundary:\n" + d.output());
+            List<String> refused = executorLines(own, "cannot be saved on decommissioned executor|stores no new blocks");
+            assertFalse(refused.isEmpty(), "the leaving executor's task stopped: it could not publish");
+        }
+    }
+
+    /** A run of two epochs, SIGPWR to an executor's Worker while round 2's fit job runs, and what holds either way. */
+    private static Decommissioned decommissionDuringRound2(StandaloneCluster on, Path out, String runId,
+                                                           String... submitOptions) throws Exception {
         int uiPort;
         try (ServerSocket s = new ServerSocket(0)) {
             uiPort = s.getLocalPort();
         }
+        List<String> args = new ArrayList<>(List.of("--conf", "spark.decommission.enabled=true",
+                "--conf", "spark.ui.port=" + uiPort));
+        args.addAll(List.of(submitOptions));
+        args.addAll(List.of("train", "--data", RealCifar.dir().toString(), "--output", out.toString(), "--run-id", runId,
+                "--epochs", "2", "--limit-train", Integer.toString(IMAGES), "--limit-test", "100",
+                "--batch-size-per-worker", "64", "--averaging-frequency", "1", "--progress-seconds", "2"));
         ScriptRun.Running running = ScriptRun.start(StandaloneCluster.SUBMIT_ENV, "submit/standalone.sh",
-                cluster.submitArgs(2, "--conf", "spark.decommission.enabled=true", "--conf", "spark.ui.port=" + uiPort,
-                        "train", "--data", RealCifar.dir().toString(), "--output", out.toString(), "--run-id", "decom",
-                        "--epochs", "2", "--limit-train", Integer.toString(IMAGES), "--limit-test", "100",
-                        "--batch-size-per-worker", "64", "--averaging-frequency", "1", "--progress-seconds", "2"));
+                on.submitArgs(2, args.toArray(new String[0])));
         // SIGPWR while round 2's fit job runs (jobs 0 and 1 start the workers, 2 and 3 are round 1): the
         // preemption notice that comes while a worker trains, which the job promises to cost nothing.
         // (One that comes between a worker's task and the averaging job's read of its slices can cost
@@ -73,7 +109,7 @@ class DecommissionIT {
         String during = ExecutorChaos.awaitRunningJob(uiPort, "all-reduce fit \\(job 4\\)", running.process(),
                 Duration.ofMinutes(8));
         assertFalse(during.isEmpty(), "round 2 of epoch 1 was fitted:\n" + running.output());
-        ProcessHandle executor = cluster.executors().get(0);
+        ProcessHandle executor = on.executors().get(0);
         ProcessHandle worker = executor.parent().orElseThrow();
         Process signal = new ProcessBuilder("kill", "-PWR", Long.toString(worker.pid())).inheritIO().start();
         assertTrue(signal.waitFor(10, TimeUnit.SECONDS) && signal.exitValue() == 0, "SIGPWR sent to the Worker");
@@ -83,29 +119,31 @@ class DecommissionIT {
                 || l.contains(" lost ") || l.contains(" left "))).forEach(l -> System.out.println("decommission event: " + l));
 
         assertEquals(0, run.exitCode(), output);
-        assertFalse(executor.isAlive(), "the decommissioned executor left");
-        // The job sees the decommission at a round boundary ("is being decommissioned"), or, when the
-        // executor ends its last task and exits within the round the notice came in, sees it gone at
-        // the next boundary; either way with the round's work kept.
         assertFalse(output.contains("lost in round"), "no round was lost:\n" + output);
         assertFalse(output.contains("fitting it again"), "no round was fitted again:\n" + output);
         assertFalse(output.contains("starting the epoch again"), "no epoch started again:\n" + output);
-        assertTrue(output.matches("(?s).*executor \\d+ left, decommissioned, after round \\d+ of epoch \\d.*"),
-                "the job saw it leave:\n" + output);
-        List<Row> rows = LocalRun.rows(out, "decom");
+        List<Row> rows = LocalRun.rows(out, runId);
         assertEquals(2, rows.size(), output);
         for (Row r : rows) {
             assertEquals((long) IMAGES, (long) r.getAs("train_images"), "each image once");
         }
         assertEquals(1, (int) rows.get(0).getAs("workers_min"));
         assertEquals(2, (int) rows.get(0).getAs("workers_max"));
-        List<String> copied = new ArrayList<>();
-        for (Path log : cluster.executorLogs()) {
-            Files.readAllLines(log).stream().filter(l -> l.contains("this executor is being decommissioned"))
-                    .forEach(copied::add);
+        return new Decommissioned(executor, output);
+    }
+
+    private record Decommissioned(ProcessHandle executor, String output) {
+    }
+
+    /** The executors' log lines matching {@code regex} (printed as they are found). */
+    private static List<String> executorLines(StandaloneCluster on, String regex) throws Exception {
+        java.util.regex.Pattern p = java.util.regex.Pattern.compile(regex);
+        List<String> found = new ArrayList<>();
+        for (Path log : on.executorLogs()) {
+            Files.readAllLines(log).stream().filter(l -> p.matcher(l).find()).forEach(found::add);
         }
-        copied.forEach(l -> System.out.println("decommission event (executor): " + l));
-        assertFalse(copied.isEmpty(), "the leaving executor's worker copied its slices before its task ended");
+        found.forEach(l -> System.out.println("decommission event (executor): " + l));
+        return found;
     }
 
     /**
