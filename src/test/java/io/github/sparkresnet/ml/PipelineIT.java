@@ -16,7 +16,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
 import java.util.concurrent.TimeUnit;
-import java.util.stream.Stream;
 import org.apache.spark.sql.Row;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -78,17 +77,8 @@ class PipelineIT {
     /** Runs {@link PipelineApp} in a JVM of its own (this test's classpath, the job's Java options); its output. */
     private String app(StandaloneCluster cluster, String mode, Path images, Path pipeline, Path predictions,
                        Path... more) throws IOException, InterruptedException {
-        Path root = StandaloneCluster.ROOT;
-        Path jobJar;
-        try (Stream<Path> jars = Files.list(root.resolve("target"))) {
-            jobJar = jars.filter(p -> p.getFileName().toString().endsWith("-job.jar")).findFirst().orElseThrow();
-        }
-        List<String> cmd = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString()));
-        Files.readAllLines(root.resolve("conf/java-options")).stream().map(String::trim)
-                .filter(l -> !l.isEmpty() && !l.startsWith("#")).forEach(cmd::add);
-        cmd.addAll(List.of("-Xmx2g", "-Dproject.basedir=" + root, "-Dlog4j2.configurationFile=" + root.resolve(
-                "conf/log4j2.properties"), "-cp", System.getProperty("java.class.path"), PipelineApp.class.getName(),
-                mode, cluster.masterUrl(), jobJar.toString(), images.toString(), pipeline.toString(),
+        List<String> cmd = new ArrayList<>(StandaloneCluster.applicationCommand("2g", PipelineApp.class.getName(),
+                mode, cluster.masterUrl(), StandaloneCluster.jobJar().toString(), images.toString(), pipeline.toString(),
                 predictions.toString()));
         for (Path p : more) {
             cmd.add(p.toString());

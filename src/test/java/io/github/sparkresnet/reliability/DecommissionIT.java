@@ -17,7 +17,6 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
-import java.util.stream.Stream;
 import org.apache.spark.sql.Row;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -157,17 +156,9 @@ class DecommissionIT {
         Path marker = dir.resolve("leaving-task.pid");
         try (StandaloneCluster own = StandaloneCluster.start(dir.resolve("cluster-leaving"), 2, 1, "1g",
                 Map.of("spark.decommission.enabled", "true"))) {
-            Path root = StandaloneCluster.ROOT;
-            Path jobJar;
-            try (Stream<Path> jars = Files.list(root.resolve("target"))) {
-                jobJar = jars.filter(p -> p.getFileName().toString().endsWith("-job.jar")).findFirst().orElseThrow();
-            }
-            List<String> cmd = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString()));
-            Files.readAllLines(root.resolve("conf/java-options")).stream().map(String::trim)
-                    .filter(l -> !l.isEmpty() && !l.startsWith("#")).forEach(cmd::add);
-            cmd.addAll(List.of("-Xmx1g", "-Dlog4j2.configurationFile=" + root.resolve("conf/log4j2.properties"),
-                    "-cp", System.getProperty("java.class.path"), LeavingExecutorApp.class.getName(),
-                    own.masterUrl(), jobJar.toString(), root.resolve("target/test-classes").toString(), marker.toString()));
+            List<String> cmd = StandaloneCluster.applicationCommand("1g", LeavingExecutorApp.class.getName(),
+                    own.masterUrl(), StandaloneCluster.jobJar().toString(),
+                    StandaloneCluster.ROOT.resolve("target/test-classes").toString(), marker.toString());
             Path log = dir.resolve("leaving-app.log");
             ProcessBuilder pb = new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(log.toFile());
             pb.environment().putAll(StandaloneCluster.SUBMIT_ENV);

@@ -196,6 +196,28 @@ public final class StandaloneCluster implements AutoCloseable {
         }
     }
 
+    /** The job's shaded jar, as the build left it in target/. */
+    public static Path jobJar() throws IOException {
+        try (Stream<Path> jars = Files.list(ROOT.resolve("target"))) {
+            return jars.filter(p -> p.getFileName().toString().endsWith("-job.jar")).findFirst()
+                    .orElseThrow(() -> new IllegalStateException("no *-job.jar in target/: build the project first"));
+        }
+    }
+
+    /**
+     * The command that runs a user's Spark application, {@code mainClass} with {@code args}, in a JVM of
+     * its own: this test run's classpath, the job's Java options and log configuration, {@code heap}.
+     */
+    public static List<String> applicationCommand(String heap, String mainClass, String... args) throws IOException {
+        List<String> cmd = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString()));
+        cmd.addAll(javaOptions());
+        cmd.addAll(List.of("-Xmx" + heap, "-Dproject.basedir=" + ROOT,
+                "-Dlog4j2.configurationFile=" + ROOT.resolve("conf/log4j2.properties"),
+                "-cp", System.getProperty("java.class.path"), mainClass));
+        cmd.addAll(List.of(args));
+        return cmd;
+    }
+
     /** The Java 17 flags every Spark JVM needs (conf/java-options). */
     static List<String> javaOptions() throws IOException {
         return Files.readAllLines(ROOT.resolve("conf/java-options")).stream().map(String::trim)
