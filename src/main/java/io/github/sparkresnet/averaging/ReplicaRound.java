@@ -40,7 +40,8 @@ import org.slf4j.LoggerFactory;
  * executor Spark is decommissioning sends a copy of each to another executor as well, since the
  * executor leaves as soon as this task ends, before the averaging job can read them. With Spark's
  * block migration on, a decommissioning executor stores no new blocks (and stays until its blocks
- * have moved): a task that starts there fails at once, and Spark runs it on another executor.
+ * have moved): a task there stops before it loads the state or between minibatches (at the latest,
+ * its publishing fails), and Spark runs it on another executor.
  */
 final class ReplicaRound implements Function2<Integer, Iterator<DataSet>, Iterator<ReplicaRound.Report>> {
     private static final Logger LOG = LoggerFactory.getLogger(ReplicaRound.class);

@@ -2,7 +2,8 @@
  * Spark set-up shared by every entry point: the session with the settings the job needs (and, on a
  * cluster, a first executor, or one line saying why none came), the plugin
  * that sets ND4J up in the driver and every executor, the Kryo registrator and bulk INDArray
- * serializer, byte blocks in the block manager, and memory probes.
+ * serializer, byte blocks in the block manager, memory probes, and what an executor knows of its own
+ * decommissioning.
  *
  * <p>Imports: {@code model} (to switch its fast paths on in each JVM); never {@code train} or
  * {@code cli}.
