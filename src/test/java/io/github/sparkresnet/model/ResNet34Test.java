@@ -53,10 +53,7 @@ class ResNet34Test {
                 "a 3x3 stem conv instead of 7x7");
         Map<String, INDArray> acts = net.feedForward(Nd4j.rand(DataType.FLOAT, 2, 3, 32, 32), false);
         assertEquals(null, acts.get("stem_pool"), "no max-pool");
-        int[] size = {32, 16, 8, 4};
-        for (int stage = 1; stage <= 4; stage++) {
-            assertEquals(size[stage - 1], acts.get(ResNet34.stageOutput(stage)).shape()[2], "stage " + stage);
-        }
+        assertStageSizes(acts, 32, 16, 8, 4);
     }
 
     @Test
@@ -67,10 +64,7 @@ class ResNet34Test {
         Map<String, INDArray> acts = net.feedForward(Nd4j.rand(DataType.FLOAT, 2, 3, 32, 32), false);
         assertArrayEquals(new long[] {2, 64, 32, 32}, acts.get("stem_conv").shape(), "the conv at full resolution");
         assertArrayEquals(new long[] {2, 64, 16, 16}, acts.get("stem_pool").shape());
-        int[] size = {16, 8, 4, 2};
-        for (int stage = 1; stage <= 4; stage++) {
-            assertEquals(size[stage - 1], acts.get(ResNet34.stageOutput(stage)).shape()[2], "stage " + stage);
-        }
+        assertStageSizes(acts, 16, 8, 4, 2);
     }
 
     @Test
@@ -153,5 +147,12 @@ class ResNet34Test {
         // training-mode output (batch statistics): the running BN averages lag 15 steps behind
         INDArray predicted = net.outputSingle(true, x).argMax(1);
         assertEquals(n, predicted.eq(y.argMax(1)).castTo(DataType.INT).sumNumber().intValue(), "fits all " + n);
+    }
+
+    /** The height (= width) of each stage's output, stages 1 to 4. */
+    private static void assertStageSizes(Map<String, INDArray> acts, int... size) {
+        for (int stage = 1; stage <= 4; stage++) {
+            assertEquals(size[stage - 1], acts.get(ResNet34.stageOutput(stage)).shape()[2], "stage " + stage);
+        }
     }
 }

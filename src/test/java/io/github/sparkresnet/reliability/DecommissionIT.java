@@ -109,9 +109,7 @@ class DecommissionIT {
                 Duration.ofMinutes(8));
         assertFalse(during.isEmpty(), "round 2 of epoch 1 was fitted:\n" + running.output());
         ProcessHandle executor = on.executors().get(0);
-        ProcessHandle worker = executor.parent().orElseThrow();
-        Process signal = new ProcessBuilder("kill", "-PWR", Long.toString(worker.pid())).inheritIO().start();
-        assertTrue(signal.waitFor(10, TimeUnit.SECONDS) && signal.exitValue() == 0, "SIGPWR sent to the Worker");
+        decommissionWorkerOf(executor);
         ScriptRun run = running.await(Duration.ofMinutes(15));
         String output = run.output();
         output.lines().filter(l -> l.contains("executor ") && (l.contains("decommission") || l.contains(" joined:")
@@ -134,6 +132,13 @@ class DecommissionIT {
     private record Decommissioned(ProcessHandle executor, String output) {
     }
 
+    /** SIGPWR to the Worker that runs {@code executor}: how an operator or a preemption notice decommissions it. */
+    private static void decommissionWorkerOf(ProcessHandle executor) throws Exception {
+        ProcessHandle worker = executor.parent().orElseThrow();
+        Process signal = new ProcessBuilder("kill", "-PWR", Long.toString(worker.pid())).inheritIO().start();
+        assertTrue(signal.waitFor(10, TimeUnit.SECONDS) && signal.exitValue() == 0, "SIGPWR sent to the Worker");
+    }
+
     /** The executors' log lines matching {@code regex} (printed as they are found). */
     private static List<String> executorLines(StandaloneCluster on, String regex) throws Exception {
         java.util.regex.Pattern p = java.util.regex.Pattern.compile(regex);
@@ -146,8 +151,8 @@ class DecommissionIT {
     }
 
     /**
-     * The case the test above meets by chance: SIGPWR while a worker's task runs. The executor exits
-     * as soon as that task ends, so the task must see that it is leaving and put its blocks where they
+     * The mechanism the first test relies on, alone: SIGPWR while a task runs. The executor exits as
+     * soon as that task ends, so the task must see that it is leaving and put its blocks where they
      * outlive it. {@link LeavingExecutorApp}'s task waits for the decommission, publishes a block as a
      * worker publishes its slices, and the block is read after the executor has gone.
      */
@@ -170,9 +175,7 @@ class DecommissionIT {
                 }
                 assertTrue(Files.exists(marker), "the task started:\n" + Files.readString(log));
                 ProcessHandle executor = ProcessHandle.of(Long.parseLong(Files.readString(marker).trim())).orElseThrow();
-                ProcessHandle worker = executor.parent().orElseThrow();
-                Process signal = new ProcessBuilder("kill", "-PWR", Long.toString(worker.pid())).inheritIO().start();
-                assertTrue(signal.waitFor(10, TimeUnit.SECONDS) && signal.exitValue() == 0, "SIGPWR sent to the Worker");
+                decommissionWorkerOf(executor);
                 assertTrue(app.waitFor(5, TimeUnit.MINUTES), "the app finished:\n" + Files.readString(log));
                 String output = Files.readString(log);
                 output.lines().filter(l -> l.matches("(leaving|copies|gone|read)=.*"))
