@@ -64,9 +64,11 @@ import scala.collection.JavaConverters;
  * the state it started from is still readable, nothing of the round counts, and the caller fits its
  * minibatches again with the workers there are then. Only when every holder of one of the state's
  * slices is lost (two executors within a round, or the one executor) is the state gone:
- * {@link RoundLostException}, and the epoch is redone from the driver's network, the state at the
- * epoch's start. With {@code --averaged parameters} each worker's own moments live in its replica
- * only, so any failed round loses them the same way.
+ * {@link RoundLostException}, and the workers start again from the recovery point, the driver's
+ * network ({@link #rewind()}): the state at the epoch's start, or a copy the driver took during the
+ * epoch while a slice had one holder; the rounds since are fitted again. With
+ * {@code --averaged parameters} each worker's own moments live in its replica only, so any failed
+ * round loses them the same way.
  */
 public final class AllReduceAveraging implements Averaging {
     private static final Logger LOG = LoggerFactory.getLogger(AllReduceAveraging.class);
@@ -77,6 +79,13 @@ public final class AllReduceAveraging implements Averaging {
      * so a loss costs a round. 1: no copies, and a loss costs the epoch.
      */
     public static final String STATE_COPIES = "spark.sparkresnet.stateCopies";
+    /**
+     * Spark setting: while a slice of the averaged state has one holder left, the share of the time
+     * the driver may spend taking copies of the state (default 0.1): it takes one when the rounds since
+     * its last took at least 1/share times as long as that copy. A larger share copies more often, so
+     * losing the last holder costs fewer rounds.
+     */
+    public static final String DRIVER_COPY_SHARE = "spark.sparkresnet.driverCopyShare";
     /** The job property Spark sets to the job group (SparkContext.SPARK_JOB_GROUP_ID). */
     private static final String JOB_GROUP = "spark.jobGroup.id";
     private final JavaSparkContext jsc;
@@ -89,6 +98,7 @@ public final class AllReduceAveraging implements Averaging {
     private final Broadcast<String> configuration;
     private final String jobGroup;
     private final int stateCopies;
+    private final double driverCopyShare;
     private final Set<String> lostExecutors = ConcurrentHashMap.newKeySet();
     private final SparkListener lossWatch;
     /**
@@ -120,6 +130,15 @@ public final class AllReduceAveraging implements Averaging {
     private final Map<Integer, Long> ownMomentsJob = new HashMap<>();
     /** True when the driver's network holds the averaged state. */
     private boolean driverCurrent = true;
+    /**
+     * The recovery point is the driver's network: the rounds completed since it last read the state,
+     * what the workers had recorded then (taken as the first round after it starts), when it read it
+     * and how long that took.
+     */
+    private int roundsSinceDriverCopy;
+    private MinibatchRecorder.Mark recordedAtDriverCopy;
+    private long driverCopyAt = System.nanoTime();
+    private long driverCopyNanos;
     private int iterations;
     private int epochs;
     private Double learningRate;
@@ -145,6 +164,11 @@ public final class AllReduceAveraging implements Averaging {
         this.iterations = net.getConfiguration().getIterationCount();
         this.epochs = net.getConfiguration().getEpochCount();
         this.stateCopies = jsc.getConf().getInt(STATE_COPIES, 2);
+        this.driverCopyShare = jsc.getConf().getDouble(DRIVER_COPY_SHARE, 0.1);
+        if (!(driverCopyShare > 0 && driverCopyShare <= 1)) {
+            throw new IllegalArgumentException(DRIVER_COPY_SHARE + " must be a share of the time above 0 and at most 1, "
+                    + "not " + driverCopyShare);
+        }
         this.lossWatch = new SparkListener() {
             @Override
             public void onJobStart(SparkListenerJobStart start) {
@@ -193,6 +217,9 @@ public final class AllReduceAveraging implements Averaging {
         }
         state = readable(state, "the averaged state");
         keepCopyOnDriverWhileOneHolderIsLeft();
+        if (recordedAtDriverCopy == null) {
+            recordedAtDriverCopy = recorder.mark();
+        }
         if (parametersOnly) {
             if (moments != null) {
                 moments = readable(moments, "the averaged moments");
@@ -286,6 +313,7 @@ public final class AllReduceAveraging implements Averaging {
         // iterations when any worker trained.
         epochs++;
         learningRate = rate;
+        roundsSinceDriverCopy++;
     }
 
     /**
@@ -312,9 +340,9 @@ public final class AllReduceAveraging implements Averaging {
     /**
      * When executors were lost and a slice of the averaged state has one holder left (no executor to
      * hold a copy yet, or the copy died with the other), the driver reads the state into its network
-     * before the round, as at an epoch's end: if that holder goes too, the workers start again from the
-     * driver's copy instead of the epoch's start. Ends when copies are back; never on a cluster that
-     * never had two executors, where it would cost every round a read of the whole state.
+     * every few rounds ({@value #DRIVER_COPY_SHARE}), as at an epoch's end: if that holder goes too,
+     * the workers start again from the driver's copy and the rounds since are fitted again, instead of
+     * the epoch. Ends when copies are back; never on a cluster that never had two executors.
      */
     private void keepCopyOnDriverWhileOneHolderIsLeft() {
         if (parametersOnly || stateCopies <= 1 || jsc.sc().isLocal()) {
@@ -330,12 +358,13 @@ public final class AllReduceAveraging implements Averaging {
             return;
         }
         if (!driverKeepsCopy) {
-            LOG.info("slices of the averaged state have one holder left: the driver keeps a copy each round until "
-                    + "executors hold two");
+            LOG.info("slices of the averaged state have one holder left: the driver copies the state every few "
+                    + "rounds (at most {}% of the time) until executors hold two", Math.round(100 * driverCopyShare));
             driverKeepsCopy = true;
         }
-        if (!driverCurrent) {
+        if (!driverCurrent && System.nanoTime() - driverCopyAt >= driverCopyNanos / driverCopyShare) {
             network();
+            costs.driverCopy(driverCopyNanos);
         }
     }
 
@@ -477,6 +506,7 @@ public final class AllReduceAveraging implements Averaging {
     @Override
     public ComputationGraph network() {
         if (!driverCurrent) {
+            long t0 = System.nanoTime();
             state = readable(state, "the averaged state");
             if (parametersOnly && moments == null) {
                 for (Map.Entry<Integer, List<ByteBlocks.Ref>> own : ownMoments.entrySet()) {
@@ -499,15 +529,25 @@ public final class AllReduceAveraging implements Averaging {
                 throw new RoundLostException("gathering the averaged state failed: " + e.getMessage(), e);
             }
             driverCurrent = true;
+            driverCopyAt = System.nanoTime();
+            driverCopyNanos = driverCopyAt - t0;
         }
         if (learningRate != null) {
             NetworkState.setClock(driverNet, learningRate, iterations, epochs);
         }
+        roundsSinceDriverCopy = 0;
+        recordedAtDriverCopy = null;
         return driverNet;
     }
 
     @Override
-    public void rewind() {
+    public int rewind() {
+        int lost = roundsSinceDriverCopy;
+        if (recordedAtDriverCopy != null) {
+            recorder.rollBack(recordedAtDriverCopy);
+        }
+        roundsSinceDriverCopy = 0;
+        recordedAtDriverCopy = null;
         state = null;
         moments = null;
         ownMoments.clear();
@@ -516,6 +556,7 @@ public final class AllReduceAveraging implements Averaging {
         iterations = driverNet.getConfiguration().getIterationCount();
         epochs = driverNet.getConfiguration().getEpochCount();
         costs.reset();
+        return lost;
     }
 
     @Override

@@ -37,10 +37,12 @@ public interface Averaging extends AutoCloseable {
     ComputationGraph network();
 
     /**
-     * After a {@link RoundLostException}: puts the workers back to the driver's network, which is the
-     * state at the start of the current epoch, so the epoch can be fitted again.
+     * After a {@link RoundLostException}: puts the workers back to the driver's network, the recovery
+     * point: the averaged state as of the last {@link #network()} (an epoch's start, or a copy taken
+     * during the epoch). Returns how many rounds completed since then were lost with the state; the
+     * caller fits their minibatches again, and what the workers recorded of them no longer counts.
      */
-    void rewind();
+    int rewind();
 
     /**
      * Prepares an executor that joined the run (on {@code host}) to take a worker, without holding up

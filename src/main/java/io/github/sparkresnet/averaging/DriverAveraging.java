@@ -55,7 +55,7 @@ public final class DriverAveraging implements Averaging {
     }
 
     @Override
-    public void rewind() {
+    public int rewind() {
         throw new UnsupportedOperationException("dl4j-spark's master keeps no epoch-start state; its rounds "
                 + "either finish or fail the run");
     }

@@ -20,6 +20,8 @@ final class RoundCosts {
     private int reports;
     private SliceTraffic traffic = SliceTraffic.NONE;
     private boolean excluded;
+    private int driverCopies;
+    private long driverCopyNanos;
 
     void fitJob(long nanos, List<ReplicaRound.Report> reports) {
         rounds++;
@@ -34,6 +36,12 @@ final class RoundCosts {
                 publishNanos += r.publishNanos();
             }
         }
+    }
+
+    /** A copy of the state the driver took between rounds (while a slice had one holder). */
+    void driverCopy(long nanos) {
+        driverCopies++;
+        driverCopyNanos += nanos;
     }
 
     void averageJob(long nanos) {
@@ -69,6 +77,8 @@ final class RoundCosts {
         publishNanos = 0;
         reports = 0;
         traffic = SliceTraffic.NONE;
+        driverCopies = 0;
+        driverCopyNanos = 0;
     }
 
     /** One line on the rounds since the last reset, per worker and round; then resets. */
@@ -86,6 +96,10 @@ final class RoundCosts {
                 rounds, workers, loadNanos / 1e9 / n, fitNanos / 1e9 / n, publishNanos / 1e9 / n,
                 (fitJobNanos - fitTaskNanos) / 1e9 / rounds, averageNanos / 1e9 / rounds, averageTaskNanos / 1e9 / rounds, traffic.read() / perWorkerRound / 1e6,
                 traffic.fromPeers() / perWorkerRound / 1e6, traffic.overNetwork() / perWorkerRound / 1e6);
+        if (driverCopies > 0) {
+            line += String.format("; the driver copied the state %d times (%.1f s in all)", driverCopies,
+                    driverCopyNanos / 1e9);
+        }
         reset();
         return line;
     }

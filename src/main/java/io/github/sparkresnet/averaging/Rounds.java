@@ -55,21 +55,14 @@ public final class Rounds implements AutoCloseable {
                 .repartitionAndSortWithinPartitions(new ByIndex(count * workers, frequency))
                 .values()
                 .persist(level);
-        restart();
+        for (int p = 0; p < count * workers; p++) {
+            waiting.add(p);
+        }
     }
 
     /** The rounds of an epoch with the planned workers throughout. */
     public int count() {
         return count;
-    }
-
-    /** Puts every partition back in line, in order: the epoch starts again. */
-    public void restart() {
-        waiting.clear();
-        for (int p = 0; p < count * workers; p++) {
-            waiting.add(p);
-        }
-        handedOut = 0;
     }
 
     public boolean done() {
@@ -98,7 +91,10 @@ public final class Rounds implements AutoCloseable {
         return new Round(handedOut++, List.copyOf(inOrder), rdd, position);
     }
 
-    /** A round whose work was not averaged in: its partitions go back to the head of the line, in order. */
+    /**
+     * A round whose work was not averaged in, or was lost with the state: its partitions go back to
+     * the head of the line, in order. Rounds put back last first come out again as they went.
+     */
     public void putBack(Round round) {
         List<Integer> back = new ArrayList<>(round.partitions());
         Collections.reverse(back);

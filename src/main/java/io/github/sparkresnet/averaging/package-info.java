@@ -34,7 +34,9 @@
  * the next round starts from that state with the workers there are ({@code Membership}: lost and
  * decommissioning executors leave, replacements join once prepared). Only when every holder of a
  * slice is lost is the state gone ({@code RoundLostException}): the caller rewinds the workers to
- * the driver's network, the state at the epoch's start, and fits the epoch again.
+ * the recovery point, the driver's network, and fits the rounds since it again. The driver reads the
+ * state at every epoch's end, and, while a slice has one holder left, every few rounds (a bounded
+ * share of the time), so such a loss costs those rounds rather than the epoch.
  *
  * <p>Imports: {@code eval}, {@code spark}, {@code data}, {@code model}; never {@code train} or
  * {@code cli}.

@@ -31,6 +31,7 @@ import io.github.sparkresnet.spark.SparkSessions;
 
 import java.time.Duration;
 import java.time.Instant;
+import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -163,8 +164,9 @@ public final class TrainingJob {
     public static final String LEASE_STALE_SECONDS = "spark.sparkresnet.lease.staleSeconds";
 
     /**
-     * Spark setting: how many times an epoch is started before losing the workers' shared state (every
-     * executor holding part of it dying within a round) fails the run. Default 3.
+     * Spark setting: how many times an epoch is fitted from a recovery point (its start, the first
+     * time) before losing the workers' shared state (every executor holding part of it dying) fails
+     * the run. Default 3.
      */
     public static final String EPOCH_ATTEMPTS = "spark.sparkresnet.epochAttempts";
 
@@ -343,8 +345,10 @@ public final class TrainingJob {
      * workers as the executors allow ({@link #workersForNextRound}). A round that fails
      * ({@link RoundFailedException}: an executor lost during it) is fitted again from the state it
      * started from, its minibatches back in line; a round that loses that state
-     * ({@link RoundLostException}) makes the epoch start again from the driver's network, with the
-     * same minibatches. Ends with the averaged network on the driver ({@link Averaging#network()}).
+     * ({@link RoundLostException}) sends the epoch back to the recovery point the averaging keeps
+     * ({@link Averaging#rewind()}: the epoch's start, or a later copy), and the rounds since are fitted
+     * again, with the same minibatches. Ends with the averaged network on the driver
+     * ({@link Averaging#network()}).
      */
     private FittedEpoch fitEpoch(Averaging averaging, Membership membership, Plan plan, int epoch,
                                  EpochCounters counters, Checkpoints checkpoints) {
@@ -354,30 +358,33 @@ public final class TrainingJob {
                 config.seed * 1_000_003L + epoch, Normalization.HALF, config.augment, config.labelSmoothing);
         LearningRateSchedule schedule = config.schedule();
         long t0 = System.nanoTime();
-        int attempts = Math.max(1, spark.sparkContext().getConf().getInt(EPOCH_ATTEMPTS, 3));
         int roundAttempts = Math.max(1, spark.sparkContext().getConf().getInt(ROUND_ATTEMPTS, 8));
-        StringBuilder lasted = new StringBuilder();
+        StateLosses stateLosses = new StateLosses(Math.max(1, spark.sparkContext().getConf().getInt(EPOCH_ATTEMPTS, 3)));
         try (Rounds rounds = new Rounds(batches, plan.minibatches(config), plan.workers(), config.averagingFrequency,
                 StorageLevel.fromString(config.storageLevel))) {
-            for (int attempt = 1; ; attempt++) {
-                counters.startEpoch();
-                rounds.restart();
-                long attemptStart = System.nanoTime();
-                int done = 0;
-                int fewest = Integer.MAX_VALUE;
-                int most = 0;
-                RoundFailedException failed = null;
-                double failedAfter = 0;
-                long failedAt = 0;
-                long firstFailedAt = 0;
-                int failures = 0;
-                int losses = 0;
-                try (ProgressReporter progress = new ProgressReporter(epoch, config.epochs, plan.trainImages(),
-                        plan.roundImages(config), counters.examples::value, config.progressSeconds)) {
-                    while (!rounds.done()) {
+            counters.startEpoch();
+            List<Rounds.Round> averaged = new ArrayList<>(); // the rounds averaged in, in order
+            int fewest = Integer.MAX_VALUE;
+            int most = 0;
+            RoundFailedException failed = null;
+            double failedAfter = 0;
+            long failedAt = 0;
+            long firstFailedAt = 0;
+            int failures = 0;
+            int losses = 0;
+            try (ProgressReporter progress = new ProgressReporter(epoch, config.epochs, plan.trainImages(),
+                    plan.roundImages(config), counters.examples::value, config.progressSeconds)) {
+                while (true) {
+                    Rounds.Round round = null;
+                    try {
+                        if (rounds.done()) {
+                            averaging.network(); // the driver gathers the epoch's state while the workers still hold it
+                            return new FittedEpoch((System.nanoTime() - t0) / 1e9, averaged.size(), fewest, most);
+                        }
+                        int done = averaged.size();
                         int workers = workersForNextRound(averaging, membership, plan, epoch, done, failed, failedAfter);
                         failed = null;
-                        Rounds.Round round = rounds.next(workers);
+                        round = rounds.next(workers);
                         long roundStart = System.nanoTime();
                         try {
                             averaging.fitRound(round.minibatches(), schedule.at(epoch - 1 + round.position()));
@@ -418,27 +425,63 @@ public final class TrainingJob {
                         }
                         failures = 0;
                         losses = 0;
-                        done++;
+                        averaged.add(round);
                         fewest = Math.min(fewest, round.workers());
                         most = Math.max(most, round.workers());
-                        requireFinite("training loss", counters.lossSum.value(), epoch, "averaging round " + done
-                                + " of " + rounds.count(), checkpoints);
+                        requireFinite("training loss", counters.lossSum.value(), epoch, "averaging round "
+                                + averaged.size() + " of " + rounds.count(), checkpoints);
+                    } catch (RoundLostException e) {
+                        if (round != null) {
+                            rounds.putBack(round);
+                        }
+                        int undone = averaging.rewind();
+                        stateLosses.lost(e, epoch, averaged.size(), undone);
+                        for (int k = 0; k < undone; k++) {
+                            rounds.putBack(averaged.remove(averaged.size() - 1));
+                        }
+                        failed = null;
+                        failures = 0;
+                        losses = 0;
                     }
-                    averaging.network(); // the driver gathers the epoch's state while the workers still hold it
-                    return new FittedEpoch((System.nanoTime() - t0) / 1e9, done, fewest, most);
-                } catch (RoundLostException e) {
-                    lasted.append(lasted.length() == 0 ? "" : ", ")
-                            .append(String.format("%.0f s", (System.nanoTime() - attemptStart) / 1e9));
-                    if (attempt >= attempts) {
-                        throw new EpochLostException("run " + config.runId + ": epoch " + epoch + " lost the workers' "
-                                + "shared state in all " + attempts + " attempts (they lasted " + lasted + "; the last: "
-                                + e.getMessage() + "). Completed epochs are checkpointed: continue with --resume once "
-                                + "executors stay up for one attempt, or allow more attempts with " + EPOCH_ATTEMPTS, e);
-                    }
-                    LOG.warn("epoch {}: {}; starting the epoch again from its beginning (attempt {} of {})", epoch,
-                            e.getMessage(), attempt + 1, attempts);
-                    averaging.rewind();
                 }
+            }
+        }
+    }
+
+    /**
+     * An epoch's losses of the workers' shared state: each sends it back to its recovery point, and
+     * the {@value #EPOCH_ATTEMPTS}-th fails the run, saying how long each stretch from a recovery point
+     * lasted.
+     */
+    private final class StateLosses {
+        private final int attempts;
+        private final StringBuilder lasted = new StringBuilder();
+        private long stretchStart = System.nanoTime();
+        private int count;
+
+        StateLosses(int attempts) {
+            this.attempts = attempts;
+        }
+
+        /** The state was lost after {@code done} rounds; the recovery point is {@code undone} rounds back. */
+        void lost(RoundLostException e, int epoch, int done, int undone) {
+            long now = System.nanoTime();
+            lasted.append(lasted.length() == 0 ? "" : ", ").append(String.format("%.0f s", (now - stretchStart) / 1e9));
+            stretchStart = now;
+            if (++count >= attempts) {
+                throw new EpochLostException("run " + config.runId + ": epoch " + epoch + " lost the workers' "
+                        + "shared state in all " + attempts + " attempts (they lasted " + lasted + "; the last: "
+                        + e.getMessage() + "). Completed epochs are checkpointed: continue with --resume once "
+                        + "executors stay up for one attempt, or allow more attempts with " + EPOCH_ATTEMPTS, e);
+            }
+            int from = done - undone;
+            if (from == 0) {
+                LOG.warn("epoch {}: {}; starting the epoch again from its beginning (attempt {} of {})", epoch,
+                        e.getMessage(), count + 1, attempts);
+            } else {
+                LOG.warn("epoch {}: {}; back to round {}'s state, which the driver kept: {} fitted again (attempt {} of {})",
+                        epoch, e.getMessage(), from, undone == 0 ? "no round"
+                                : undone == 1 ? "round " + done : "rounds " + (from + 1) + " to " + done, count + 1, attempts);
             }
         }
     }

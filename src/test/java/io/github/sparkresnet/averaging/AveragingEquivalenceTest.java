@@ -35,7 +35,7 @@ import org.nd4j.linalg.factory.Nd4j;
 class AveragingEquivalenceTest {
     private static final int BATCH = 8;
     private static final int FREQUENCY = 2;
-    private static final double[] RATES = {1e-3, 7e-4, 4e-4};
+    private static final double[] RATES = {1e-3, 7e-4, 4e-4, 2e-4};
     private final JavaSparkContext jsc = JavaSparkContext.fromSparkContext(TestSpark.get().sparkContext());
     /** Fails the first task that reads a minibatch after it is set, once. */
     private static final AtomicBoolean FAIL_ONCE = new AtomicBoolean();
@@ -128,7 +128,7 @@ class AveragingEquivalenceTest {
             RoundLostException lost = assertThrows(RoundLostException.class,
                     () -> averaging.fitRound(failingOnce(rounds.get(1)), RATES[1]));
             assertTrue(lost.getMessage().contains("own moments"), lost.getMessage());
-            averaging.rewind();
+            assertEquals(1, averaging.rewind(), "round 0, fitted since the epoch's start, is lost with the state");
             for (int r = 0; r < rounds.size(); r++) {
                 averaging.fitRound(rounds.get(r), RATES[r]);
             }
@@ -140,6 +140,45 @@ class AveragingEquivalenceTest {
                 }
                 assertSameState(again.network(), averaging.network(), 0);
             }
+        }
+    }
+
+    @Test
+    void aLostStateGoesBackToTheDriversLastCopyAndOnlyTheRoundsSinceAreFittedAgain() {
+        // The driver reads the state after round 0 (as it does every few rounds while a slice has one
+        // holder); round 3 then loses the state. (In local mode one executor holds every block, so the
+        // loss is a failed task with --averaged parameters, which loses the workers' own moments.)
+        ComputationGraph start = ResNet34.build(ResNetConfig.cifarPair().withSeed(11));
+        List<JavaRDD<DataSet>> rounds = rounds(2, new int[] {4, 4, 4, 4});
+        ComputationGraph undisturbed = copy(start);
+        MinibatchRecorder undisturbedRecorder = recorder();
+        try (AllReduceAveraging averaging = new AllReduceAveraging(jsc, undisturbed, 2, FREQUENCY,
+                Averaging.Averaged.PARAMETERS, undisturbedRecorder)) {
+            averaging.fitRound(rounds.get(0), RATES[0]);
+            averaging.network();
+            for (int r = 1; r < rounds.size(); r++) {
+                averaging.fitRound(rounds.get(r), RATES[r]);
+            }
+            averaging.network();
+        }
+        ComputationGraph net = copy(start);
+        MinibatchRecorder recorder = recorder();
+        try (AllReduceAveraging averaging = new AllReduceAveraging(jsc, net, 2, FREQUENCY,
+                Averaging.Averaged.PARAMETERS, recorder)) {
+            averaging.fitRound(rounds.get(0), RATES[0]);
+            averaging.network();
+            MinibatchRecorder.Mark atCopy = recorder.mark();
+            averaging.fitRound(rounds.get(1), RATES[1]);
+            averaging.fitRound(rounds.get(2), RATES[2]);
+            FAIL_ONCE.set(true);
+            assertThrows(RoundLostException.class, () -> averaging.fitRound(failingOnce(rounds.get(3)), RATES[3]));
+            assertEquals(2, averaging.rewind(), "rounds 1 and 2, fitted since the driver's copy, are lost with the state");
+            assertEquals(atCopy, recorder.mark(), "nothing rounds 1 and 2 recorded counts any more");
+            for (int r = 1; r < rounds.size(); r++) {
+                averaging.fitRound(rounds.get(r), RATES[r]);
+            }
+            assertSameState(undisturbed, averaging.network(), 0);
+            assertEquals(undisturbedRecorder.mark().examples(), recorder.mark().examples(), "each image counted once");
         }
     }
 

@@ -18,7 +18,8 @@ import org.nd4j.linalg.factory.Nd4j;
 
 /**
  * Rounds hand worker w of round r exactly minibatches (r*W + w)*f onwards, each minibatch once; with
- * fewer workers, or a round put back, still each minibatch once, in line.
+ * fewer workers, or rounds put back (a failed one, or those since a recovery point), still each
+ * minibatch once, in line.
  */
 class RoundsTest {
     private final JavaSparkContext jsc = JavaSparkContext.fromSparkContext(TestSpark.get().sparkContext());
@@ -68,8 +69,18 @@ class RoundsTest {
             Rounds.Round back = rounds.next(2); // a replacement joined
             assertEquals(List.of(List.of(12), List.of()), marks(back));
             assertTrue(rounds.done());
-            rounds.restart();
-            assertEquals(List.of(List.of(0, 1, 2), List.of(3, 4, 5)), marks(rounds.next(2)), "an epoch redone from its start");
+            // the state lost: back to the recovery point after the first round, the rounds since put
+            // back last first, as the epoch's loop does; they come out again in line
+            for (Rounds.Round undone : List.of(back, next, single)) {
+                rounds.putBack(undone);
+            }
+            Rounds.Round again = rounds.next(2);
+            assertEquals(List.of(List.of(6, 7, 8), List.of(9, 10, 11)), marks(again), "fitted again from round 1's state");
+            assertEquals(1.0 / 3, again.position());
+            assertEquals(List.of(List.of(12), List.of()), marks(rounds.next(2)));
+            assertTrue(rounds.done());
+            rounds.putBack(first);
+            assertEquals(List.of(List.of(0, 1, 2), List.of(3, 4, 5)), marks(rounds.next(2)), "and back to the epoch's start");
         }
     }
 
