@@ -6,16 +6,23 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.github.sparkresnet.cli.Main;
 import io.github.sparkresnet.data.RealCifar;
+import io.github.sparkresnet.submit.ScriptRun;
 import io.github.sparkresnet.submit.StandaloneCluster;
 
+import java.net.ServerSocket;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 import java.util.stream.Collectors;
 import org.apache.spark.sql.Row;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.MethodOrderer;
+import org.junit.jupiter.api.Order;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestMethodOrder;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
@@ -26,8 +33,11 @@ import org.junit.jupiter.api.io.TempDir;
  * survivor, and the Worker's replacement joins at a later round. The run completes with one metrics
  * row per epoch, each image counted exactly once, and no epoch started again. Without the copy
  * ({@code spark.sparkresnet.stateCopies=1}) a kill loses the state, which costs the epoch.
- * The kills and the run's time are printed (bench/chaos.sh measures their cost).
+ * The kills and the run's time are printed (bench/chaos.sh measures their cost). Last, both
+ * executors are lost one after the other, the first with its Worker: the state's only holder goes
+ * too, and the run goes back to the copy the driver took meanwhile, not to the epoch's start.
  */
+@TestMethodOrder(MethodOrderer.OrderAnnotation.class)
 class ExecutorChaosIT {
     private static final int EPOCHS = 3;
     private static final int IMAGES = 256;
@@ -59,6 +69,7 @@ class ExecutorChaosIT {
     }
 
     @Test
+    @Order(1)
     void aRunWhoseExecutorsKeepDyingLosesARoundPerKillNeverAnEpoch() throws Exception {
         Path out = dir.resolve("out");
         ExecutorChaos.Result chaos = train(out, "chaos", Duration.ofSeconds(20), "all-reduce average");
@@ -96,6 +107,7 @@ class ExecutorChaosIT {
     }
 
     @Test
+    @Order(2)
     void aRunThatCannotAbsorbTheLossStopsWithOneErrorLine() throws Exception {
         Path out = dir.resolve("out-strict");
         // no copy of the averaged state, and one attempt per epoch: the first kill, in the fit job of an
@@ -119,5 +131,64 @@ class ExecutorChaosIT {
                 + "1 attempts") && errors.get(0).contains("--resume") && errors.get(0).contains("spark.sparkresnet.epochAttempts"),
                 errors.get(0));
         assertEquals(epoch - 1, LocalRun.rows(out, "strict").size(), "nothing of the epoch was written");
+    }
+
+    /**
+     * Runs last: it kills a Worker, which leaves the cluster one. Executor A is lost with its Worker
+     * while round 2 is fitted, so no replacement comes and the state's slices have one holder, B; the
+     * driver copies the state then (the first copy at once, later ones at most 1% of the time here, so
+     * there is only the one). Two rounds later B is lost too: the state is gone, and the run goes back
+     * to the driver's copy and fits only the rounds since again, while B's Worker starts a replacement.
+     */
+    @Test
+    @Order(3)
+    void losingEveryHolderOfTheStateGoesBackToTheDriversCopyNotToTheEpochsStart() throws Exception {
+        int images = 512;
+        Path out = dir.resolve("out-rollback");
+        int uiPort;
+        try (ServerSocket s = new ServerSocket(0)) {
+            uiPort = s.getLocalPort();
+        }
+        ScriptRun.Running running = ScriptRun.start(StandaloneCluster.SUBMIT_ENV, "submit/standalone.sh",
+                cluster.submitArgs(2, "--conf", "spark.ui.port=" + uiPort, "--conf",
+                        "spark.sparkresnet.driverCopyShare=0.01", "train", "--data", data, "--output", out.toString(),
+                        "--run-id", "rollback", "--epochs", "1", "--limit-train", Integer.toString(images),
+                        "--limit-test", "100", "--batch-size-per-worker", "32", "--averaging-frequency", "1",
+                        "--progress-seconds", "2"));
+        // jobs 0 and 1 start the workers, 2 and 3 are round 1
+        assertFalse(ExecutorChaos.awaitRunningJob(uiPort, "all-reduce fit \\(job 4\\)", running.process(),
+                Duration.ofMinutes(8)).isEmpty(), "round 2 was fitted:\n" + running.output());
+        List<ProcessHandle> executors = cluster.executors();
+        assertEquals(2, executors.size(), executors.toString());
+        ProcessHandle first = executors.get(0);
+        first.parent().orElseThrow().destroyForcibly(); // its Worker first: no replacement for it
+        first.destroyForcibly();
+        running.awaitOutput(o -> o.contains("the driver copies the state every few rounds"), Duration.ofMinutes(2),
+                "the driver keeping a copy");
+        String now = ExecutorChaos.awaitRunningJob(uiPort, "all-reduce \\w+ \\(job \\d+\\)", running.process(),
+                Duration.ofMinutes(1));
+        Matcher job = Pattern.compile("\\(job (\\d+)\\)").matcher(now);
+        assertTrue(job.find(), "a round runs after the copy: " + now + "\n" + running.output());
+        int later = Integer.parseInt(job.group(1)) + 4; // two rounds on: the copy is older than the state
+        String laterFits = java.util.stream.IntStream.range(later, later + 40).mapToObj(Integer::toString)
+                .collect(Collectors.joining("|"));
+        assertFalse(ExecutorChaos.awaitRunningJob(uiPort, "all-reduce fit \\(job (" + laterFits + ")\\)",
+                running.process(), Duration.ofMinutes(2)).isEmpty(), "two more rounds:\n" + running.output());
+        executors.get(1).destroyForcibly(); // its Worker starts a replacement
+        ScriptRun run = running.await(Duration.ofMinutes(10));
+        String output = run.output();
+        output.lines().filter(l -> l.contains("executor ") || l.contains("back to round") || l.contains("driver copies"))
+                .forEach(l -> System.out.println("rollback event: " + l));
+
+        assertEquals(0, run.exitCode(), output);
+        Matcher back = Pattern.compile("epoch 1: .*; back to round (\\d+)'s state, which the driver kept: rounds? "
+                + "[0-9 to]+ fitted again").matcher(output);
+        assertTrue(back.find(), "the run went back to the driver's copy:\n" + output);
+        assertTrue(Integer.parseInt(back.group(1)) >= 1, "a copy taken during the epoch, after the first loss:\n" + output);
+        assertFalse(output.contains("starting the epoch again"), "no epoch started again:\n" + output);
+        List<Row> rows = LocalRun.rows(out, "rollback");
+        assertEquals(1, rows.size(), output);
+        assertEquals((long) images, (long) rows.get(0).getAs("train_images"), "the rounds since the copy counted once");
+        assertEquals(1, (int) rows.get(0).getAs("workers_min"));
     }
 }
