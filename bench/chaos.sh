@@ -4,8 +4,9 @@
 # killed (SIGKILL) every INTERVAL seconds from the middle of epoch 1 on, once per recovery in
 # RECOVERIES, side by side: round (the default: a loss costs the round it hit) and epoch (no copy of
 # the averaged state, spark.sparkresnet.stateCopies=1: a loss costs the epoch); alone kills one executor
-# and its Worker, so the run trains on without a replacement (give it after the others), and calm1 adds
-# the undisturbed run on one executor to compare it with. Prints every kill, the driver's event lines,
+# and its Worker, so the run trains on without a replacement (the Worker is started again for the next
+# run), and calm1 adds the undisturbed run on one executor to compare it with; a kind may add Spark
+# settings after a + (alone+spark.sparkresnet.driverCopyShare=1). Prints every kill, the driver's event lines,
 # the runs' epoch times, rounds redone and the time from each failure to the round fitted again, epoch
 # restarts and the training time each kill cost on average. Builds the job jar.
 #   bench/chaos.sh [IMAGES=1024] [EPOCHS=3] [INTERVAL=45] [SEED=1] [CIFAR_PARENT_DIR] [RECOVERIES="epoch round"]

@@ -21,12 +21,13 @@ import org.apache.spark.sql.SparkSession;
  * executor) and {@code epoch} ({@code spark.sparkresnet.stateCopies=1}: no copy, so a loss costs
  * the epoch). With {@code calm1}, also the undisturbed run on one executor; with {@code alone}, one
  * kill that takes the executor's Worker too, so no replacement comes and the run trains on with one
- * executor: to compare with {@code calm1} (give {@code alone} after the other kinds: the cluster has
- * one Worker from then on). Prints each kill, the events the
- * driver logged, every run's epochs, and the training time each kill cost on average: in all, and
- * beyond what the failed rounds had computed when they failed (the driver logs it with each loss).
+ * executor: to compare with {@code calm1} (the Worker is started again before the next run). A
+ * kind may add Spark settings after a {@code +} ({@code alone+spark.sparkresnet.driverCopyShare=1}).
+ * Prints each kill, the events the driver logged, the driver's copies of the state between rounds,
+ * every run's epochs, and the training time each kill cost on average: in all, and beyond what the
+ * failed rounds had computed when they failed (the driver logs it with each loss).
  *
- * <p>Usage: {@code ChaosBench CIFAR_DIR IMAGES EPOCHS INTERVAL_SECONDS SEED [round|epoch|alone|calm1 ...]}
+ * <p>Usage: {@code ChaosBench CIFAR_DIR IMAGES EPOCHS INTERVAL_SECONDS SEED [round|epoch|alone|calm1[+key=value...] ...]}
  */
 public final class ChaosBench {
     private static final String[] EVENTS = {"lost in round", "lost after round", "joined:", "decommissioned",
@@ -52,6 +53,7 @@ public final class ChaosBench {
             System.out.printf("chaos_run recovery=none kills=0 executors=2 seconds=%.1f train_s=%.1f%n", calm.seconds(),
                     trainSeconds(calmRows));
             for (String mode : modes) {
+                cluster.replaceLostWorkers(); // after an alone run
                 if (mode.equals("calm1")) {
                     ExecutorChaos.Result one = run(cluster, 1, work, data, images, epochs, "calm1", Duration.ZERO, seed,
                             List.of());
@@ -59,14 +61,21 @@ public final class ChaosBench {
                             one.seconds(), trainSeconds(rows(reader, work, "calm1")));
                     continue;
                 }
-                List<String> conf = mode.equals("epoch")
+                // a mode may add Spark settings: alone+spark.sparkresnet.driverCopyShare=1
+                String[] parts = mode.split("\\+");
+                String kind = parts[0];
+                List<String> conf = new ArrayList<>(kind.equals("epoch")
                         ? List.of("--conf", "spark.sparkresnet.stateCopies=1", "--conf", "spark.sparkresnet.epochAttempts=8")
-                        : List.of();
-                ExecutorChaos.Result chaos = mode.equals("alone")
-                        ? ExecutorChaos.run(cluster, 2, Duration.ofHours(1), seed, null, true, List.of(),
-                                trainArgs(work, data, images, epochs, "chaos-" + mode))
-                        : run(cluster, 2, work, data, images, epochs, "chaos-" + mode, interval, seed, conf);
-                Path log = work.resolve("chaos-" + mode + ".log");
+                        : List.of());
+                for (int k = 1; k < parts.length; k++) {
+                    conf.addAll(List.of("--conf", parts[k]));
+                }
+                String runId = "chaos-" + mode.replaceAll("[^A-Za-z0-9]+", "-");
+                ExecutorChaos.Result chaos = kind.equals("alone")
+                        ? ExecutorChaos.run(cluster, 2, Duration.ofHours(1), seed, null, true, conf,
+                                trainArgs(work, data, images, epochs, runId))
+                        : run(cluster, 2, work, data, images, epochs, runId, interval, seed, conf);
+                Path log = work.resolve(runId + ".log");
                 Files.writeString(log, chaos.run().output());
                 System.out.println("chaos " + mode + " driver log: " + log);
                 for (ExecutorChaos.Kill k : chaos.kills()) {
@@ -85,7 +94,7 @@ public final class ChaosBench {
                     allCompleted = false;
                     continue;
                 }
-                List<Row> chaosRows = rows(reader, work, "chaos-" + mode);
+                List<Row> chaosRows = rows(reader, work, runId);
                 for (int e = 0; e < epochs; e++) {
                     System.out.printf("chaos %s epoch %d: train %.1f s undisturbed, %.1f s with kills; %d / %d images; "
                                     + "workers %d-%d%n", mode, e + 1, (double) calmRows.get(e).getAs("train_seconds"),
@@ -94,6 +103,16 @@ public final class ChaosBench {
                             (int) chaosRows.get(e).getAs("workers_max"));
                 }
                 int restarts = chaos.run().output().split("starting the epoch again", -1).length - 1;
+                Matcher copies = Pattern.compile("the driver copied the state (\\d+) times \\((\\d+\\.\\d) s in all\\)")
+                        .matcher(chaos.run().output());
+                int copyCount = 0;
+                double copySeconds = 0;
+                while (copies.find()) {
+                    copyCount += Integer.parseInt(copies.group(1));
+                    copySeconds += Double.parseDouble(copies.group(2));
+                }
+                System.out.printf("chaos %s driver copies of the state between rounds: %d, %.1f s%n", mode, copyCount,
+                        copySeconds);
                 // what the failed rounds had computed before they failed, as the driver logs it
                 Matcher into = Pattern.compile("\\((\\d+\\.\\d) s into it\\)").matcher(chaos.run().output());
                 int roundFailures = 0; // a round can fail several times before it is fitted

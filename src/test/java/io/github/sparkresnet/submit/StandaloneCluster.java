@@ -31,6 +31,9 @@ public final class StandaloneCluster implements AutoCloseable {
     private final Path dir;
     private final int masterPort;
     private final int uiPort;
+    /** How each Worker was started (its name and the Worker's arguments), to start it again. */
+    private final List<String[]> workerLaunches = new ArrayList<>();
+    private Path sparkHome;
 
     private StandaloneCluster(Path dir) throws IOException {
         this.dir = dir;
@@ -52,6 +55,7 @@ public final class StandaloneCluster implements AutoCloseable {
         StandaloneCluster c = new StandaloneCluster(dir);
         try {
             Path sparkHome = sparkHome(dir.resolve("spark-home"));
+            c.sparkHome = sparkHome;
             Path conf = daemonSettings(dir.resolve("daemons.conf"), settings);
             c.launch("master", sparkHome, "org.apache.spark.deploy.master.Master",
                     "--host", "127.0.0.1", "--port", Integer.toString(c.masterPort),
@@ -59,10 +63,11 @@ public final class StandaloneCluster implements AutoCloseable {
             c.awaitWorkers(0, Duration.ofSeconds(60));
             for (int i = 1; i <= workers; i++) {
                 Path work = Files.createDirectories(dir.resolve("worker-" + i));
-                c.launch("worker-" + i, sparkHome, "org.apache.spark.deploy.worker.Worker",
-                        "--host", "127.0.0.1", "--cores", Integer.toString(cores), "--memory", memory,
-                        "--webui-port", "0", "--work-dir", work.toString(), "--properties-file", conf.toString(),
-                        c.masterUrl());
+                c.workerLaunches.add(new String[] {"worker-" + i,
+                    "--host", "127.0.0.1", "--cores", Integer.toString(cores), "--memory", memory,
+                    "--webui-port", "0", "--work-dir", work.toString(), "--properties-file", conf.toString(),
+                    c.masterUrl()});
+                c.launchWorker(i);
             }
             c.awaitWorkers(workers, Duration.ofSeconds(90));
             return c;
@@ -120,6 +125,36 @@ public final class StandaloneCluster implements AutoCloseable {
         return processes.stream().skip(1).flatMap(Process::descendants)
                 .filter(p -> p.info().commandLine().orElse("").contains("CoarseGrainedExecutorBackend"))
                 .collect(Collectors.toList());
+    }
+
+    /**
+     * Starts a Worker again in place of each one that has died (a bench that kills Workers, between its
+     * runs), and waits until each new one has registered with the Master.
+     */
+    public void replaceLostWorkers() throws Exception {
+        for (int i = 1; i <= workerLaunches.size(); i++) {
+            if (!processes.get(i).isAlive()) {
+                launchWorker(i);
+                Path log = dir.resolve(workerLaunches.get(i - 1)[0] + "-again.log");
+                long deadline = System.nanoTime() + Duration.ofSeconds(90).toNanos();
+                while (!(Files.exists(log) && Files.readString(log).contains("Successfully registered with master"))) {
+                    if (System.nanoTime() > deadline || !processes.get(i).isAlive()) {
+                        throw new IllegalStateException("the Worker started again did not register; see " + log);
+                    }
+                    Thread.sleep(200);
+                }
+            }
+        }
+    }
+
+    /** Worker {@code i} (from 1): started, or started again in its place among the processes. */
+    private void launchWorker(int i) throws IOException {
+        String[] launch = workerLaunches.get(i - 1);
+        launch(launch[0] + (i < processes.size() ? "-again" : ""), sparkHome, "org.apache.spark.deploy.worker.Worker",
+                java.util.Arrays.copyOfRange(launch, 1, launch.length));
+        if (i < processes.size() - 1) {
+            processes.set(i, processes.remove(processes.size() - 1));
+        }
     }
 
     private void launch(String name, Path sparkHome, String mainClass, String... args) throws IOException {
