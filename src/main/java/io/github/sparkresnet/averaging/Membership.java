@@ -1,6 +1,5 @@
 package io.github.sparkresnet.averaging;
 
-import java.time.Duration;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
@@ -137,20 +136,6 @@ public final class Membership implements AutoCloseable {
         peakSlots = Math.max(peakSlots, now);
         int missing = Math.max(0, Math.min(planned, peakSlots) - now);
         return Math.max(0, planned - missing);
-    }
-
-    /**
-     * Waits until the next round can have {@code minimum} workers, at most {@code bound}; returns the
-     * workers it can have (below {@code minimum} when the bound passed).
-     */
-    public int awaitWorkers(int minimum, Duration bound) throws InterruptedException {
-        long deadline = System.nanoTime() + bound.toNanos();
-        int now = workers();
-        while (now < minimum && System.nanoTime() < deadline) {
-            Thread.sleep(200);
-            now = workers();
-        }
-        return now;
     }
 
     /** What changed since the last call. */

@@ -31,6 +31,7 @@ import io.github.sparkresnet.spark.SparkSessions;
 
 import java.time.Duration;
 import java.time.Instant;
+import java.util.concurrent.TimeUnit;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -494,6 +495,40 @@ public final class TrainingJob {
      */
     private int workersForNextRound(Averaging averaging, Membership membership, Plan plan, int epoch, int done,
                                     RoundFailedException failed, double failedAfter) {
+        int workers = membershipEvents(averaging, membership, plan, epoch, done, failed, failedAfter);
+        int minimum = Math.min(config.minWorkers, plan.workers());
+        if (workers < minimum) {
+            LOG.warn("epoch {}: {} of {} workers, fewer than --min-workers {}: waiting up to {} s for executors", epoch,
+                    workers, plan.workers(), minimum, config.workerWaitSeconds);
+            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(config.workerWaitSeconds);
+            while (workers < minimum && System.nanoTime() < deadline) {
+                try {
+                    Thread.sleep(200);
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                    throw new IllegalStateException("interrupted while waiting for executors", e);
+                }
+                // executors that register meanwhile are prepared and join as they would between rounds
+                workers = membershipEvents(averaging, membership, plan, epoch, done, null, 0);
+            }
+            if (workers < minimum) {
+                throw new EpochLostException("run " + config.runId + ": epoch " + epoch + " had " + workers + " of "
+                        + plan.workers() + " workers for " + config.workerWaitSeconds + " s, fewer than --min-workers "
+                        + minimum + ". Completed epochs are checkpointed: continue with --resume once executors are "
+                        + "back, or lower --min-workers", failed);
+            }
+            LOG.info("epoch {}: {} of {} workers from round {}", epoch, workers, plan.workers(), done + 1);
+        }
+        return workers;
+    }
+
+    /**
+     * Takes what changed in the membership since the last call, says it in one line each (an executor
+     * lost, with the round it failed, {@code failed}; joined; or being decommissioned), has executors
+     * that registered prepared to join, and returns the workers the next round can have.
+     */
+    private int membershipEvents(Averaging averaging, Membership membership, Plan plan, int epoch, int done,
+                                 RoundFailedException failed, double failedAfter) {
         Membership.Events events = membership.drain();
         boolean elastic = config.averaging == Averaging.Kind.ALLREDUCE;
         for (Membership.Arrival arrival : events.arrived()) {
@@ -529,24 +564,6 @@ public final class TrainingJob {
         for (String id : events.joined()) {
             LOG.info("executor {} joined: {} of {} workers from round {} of epoch {}", id, workers, plan.workers(),
                     done + 1, epoch);
-        }
-        int minimum = Math.min(config.minWorkers, plan.workers());
-        if (workers < minimum) {
-            LOG.warn("epoch {}: {} of {} workers, fewer than --min-workers {}: waiting up to {} s for executors", epoch,
-                    workers, plan.workers(), minimum, config.workerWaitSeconds);
-            try {
-                workers = membership.awaitWorkers(minimum, Duration.ofSeconds(config.workerWaitSeconds));
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                throw new IllegalStateException("interrupted while waiting for executors", e);
-            }
-            if (workers < minimum) {
-                throw new EpochLostException("run " + config.runId + ": epoch " + epoch + " had " + workers + " of "
-                        + plan.workers() + " workers for " + config.workerWaitSeconds + " s, fewer than --min-workers "
-                        + minimum + ". Completed epochs are checkpointed: continue with --resume once executors are "
-                        + "back, or lower --min-workers", failed);
-            }
-            LOG.info("epoch {}: {} of {} workers from round {}", epoch, workers, plan.workers(), done + 1);
         }
         return workers;
     }
