@@ -76,9 +76,7 @@ class AveragingEquivalenceTest {
                     () -> averaging.fitRound(failingOnce(rounds.get(1)), RATES[1]));
             assertTrue(failed.getMessage().contains("fit job failed"), failed.getMessage());
             assertEquals(afterFirst, recorder.mark(), "nothing the failed round's tasks recorded counts");
-            for (int r = 1; r < rounds.size(); r++) { // the failed round again, from round 0's state
-                averaging.fitRound(rounds.get(r), RATES[r]);
-            }
+            fitRounds(averaging, rounds, 1, rounds.size()); // the failed round again, from round 0's state
             assertSameState(undisturbed, averaging.network(), 0);
         }
     }
@@ -129,15 +127,11 @@ class AveragingEquivalenceTest {
                     () -> averaging.fitRound(failingOnce(rounds.get(1)), RATES[1]));
             assertTrue(lost.getMessage().contains("own moments"), lost.getMessage());
             assertEquals(1, averaging.rewind(), "round 0, fitted since the epoch's start, is lost with the state");
-            for (int r = 0; r < rounds.size(); r++) {
-                averaging.fitRound(rounds.get(r), RATES[r]);
-            }
+            fitRounds(averaging, rounds, 0, rounds.size());
             ComputationGraph undisturbed = copy(start);
             try (AllReduceAveraging again = new AllReduceAveraging(jsc, undisturbed, 2, FREQUENCY,
                     Averaging.Averaged.PARAMETERS, recorder())) {
-                for (int r = 0; r < rounds.size(); r++) {
-                    again.fitRound(rounds.get(r), RATES[r]);
-                }
+                fitRounds(again, rounds, 0, rounds.size());
                 assertSameState(again.network(), averaging.network(), 0);
             }
         }
@@ -154,29 +148,24 @@ class AveragingEquivalenceTest {
         MinibatchRecorder undisturbedRecorder = recorder();
         try (AllReduceAveraging averaging = new AllReduceAveraging(jsc, undisturbed, 2, FREQUENCY,
                 Averaging.Averaged.PARAMETERS, undisturbedRecorder)) {
-            averaging.fitRound(rounds.get(0), RATES[0]);
+            fitRounds(averaging, rounds, 0, 1);
             averaging.network();
-            for (int r = 1; r < rounds.size(); r++) {
-                averaging.fitRound(rounds.get(r), RATES[r]);
-            }
+            fitRounds(averaging, rounds, 1, rounds.size());
             averaging.network();
         }
         ComputationGraph net = copy(start);
         MinibatchRecorder recorder = recorder();
         try (AllReduceAveraging averaging = new AllReduceAveraging(jsc, net, 2, FREQUENCY,
                 Averaging.Averaged.PARAMETERS, recorder)) {
-            averaging.fitRound(rounds.get(0), RATES[0]);
+            fitRounds(averaging, rounds, 0, 1);
             averaging.network();
             MinibatchRecorder.Mark atCopy = recorder.mark();
-            averaging.fitRound(rounds.get(1), RATES[1]);
-            averaging.fitRound(rounds.get(2), RATES[2]);
+            fitRounds(averaging, rounds, 1, 3);
             FAIL_ONCE.set(true);
             assertThrows(RoundLostException.class, () -> averaging.fitRound(failingOnce(rounds.get(3)), RATES[3]));
             assertEquals(2, averaging.rewind(), "rounds 1 and 2, fitted since the driver's copy, are lost with the state");
             assertEquals(atCopy, recorder.mark(), "nothing rounds 1 and 2 recorded counts any more");
-            for (int r = 1; r < rounds.size(); r++) {
-                averaging.fitRound(rounds.get(r), RATES[r]);
-            }
+            fitRounds(averaging, rounds, 1, rounds.size());
             assertSameState(undisturbed, averaging.network(), 0);
             assertEquals(undisturbedRecorder.mark().examples(), recorder.mark().examples(), "each image counted once");
         }
@@ -191,9 +180,7 @@ class AveragingEquivalenceTest {
         ComputationGraph net = copy(start);
         try (AllReduceAveraging averaging = new AllReduceAveraging(jsc, net, 3, FREQUENCY,
                 Averaging.Averaged.PARAMETERS, recorder())) {
-            for (int r = 0; r < rounds.size(); r++) {
-                averaging.fitRound(rounds.get(r), RATES[r]);
-            }
+            fitRounds(averaging, rounds, 0, rounds.size());
             assertSameState(expected, averaging.network(), 0); // the reference computes on one thread, as tasks do
         }
         // and it is not what averaging the whole state computes
@@ -275,9 +262,7 @@ class AveragingEquivalenceTest {
         try (Averaging averaging = kind == Averaging.Kind.DRIVER
                 ? new DriverAveraging(jsc, net, settings, workers, recorder())
                 : new AllReduceAveraging(jsc, net, workers, FREQUENCY, recorder())) {
-            for (int r = 0; r < rounds.size(); r++) {
-                averaging.fitRound(rounds.get(r), RATES[r]);
-            }
+            fitRounds(averaging, rounds, 0, rounds.size());
             return averaging.network();
         }
     }
@@ -328,6 +313,13 @@ class AveragingEquivalenceTest {
             y.putScalar(i, Nd4j.getRandom().nextInt(2), 1);
         }
         return new DataSet(x, y);
+    }
+
+    /** Rounds {@code from} to {@code to - 1}, each at its rate. */
+    private static void fitRounds(Averaging averaging, List<JavaRDD<DataSet>> rounds, int from, int to) {
+        for (int r = from; r < to; r++) {
+            averaging.fitRound(rounds.get(r), RATES[r]);
+        }
     }
 
     private static JavaRDD<DataSet> failingOnce(JavaRDD<DataSet> round) {
