@@ -83,7 +83,8 @@ public final class AllReduceAveraging implements Averaging {
      * Spark setting: while a slice of the averaged state has one holder left, the share of the time
      * the driver may spend taking copies of the state (default 0.1): it takes one when the rounds since
      * its last took at least 1/share times as long as that copy. A larger share copies more often, so
-     * losing the last holder costs fewer rounds.
+     * losing the last holder costs fewer rounds; 0 takes none, so the epoch's start is the recovery
+     * point; above 1 counts as 1.
      */
     public static final String DRIVER_COPY_SHARE = "spark.sparkresnet.driverCopyShare";
     /** The job property Spark sets to the job group (SparkContext.SPARK_JOB_GROUP_ID). */
@@ -164,11 +165,7 @@ public final class AllReduceAveraging implements Averaging {
         this.iterations = net.getConfiguration().getIterationCount();
         this.epochs = net.getConfiguration().getEpochCount();
         this.stateCopies = jsc.getConf().getInt(STATE_COPIES, 2);
-        this.driverCopyShare = jsc.getConf().getDouble(DRIVER_COPY_SHARE, 0.1);
-        if (!(driverCopyShare > 0 && driverCopyShare <= 1)) {
-            throw new IllegalArgumentException(DRIVER_COPY_SHARE + " must be a share of the time above 0 and at most 1, "
-                    + "not " + driverCopyShare);
-        }
+        this.driverCopyShare = Math.min(1, jsc.getConf().getDouble(DRIVER_COPY_SHARE, 0.1));
         this.lossWatch = new SparkListener() {
             @Override
             public void onJobStart(SparkListenerJobStart start) {
@@ -358,11 +355,17 @@ public final class AllReduceAveraging implements Averaging {
             return;
         }
         if (!driverKeepsCopy) {
-            LOG.info("slices of the averaged state have one holder left: the driver copies the state every few "
-                    + "rounds (at most {}% of the time) until executors hold two", Math.round(100 * driverCopyShare));
+            if (driverCopyShare > 0) {
+                LOG.info("slices of the averaged state have one holder left: the driver copies the state every few "
+                        + "rounds (at most {}% of the time) until executors hold two", Math.round(100 * driverCopyShare));
+            } else {
+                LOG.info("slices of the averaged state have one holder left, and the driver takes no copies ({}=0): "
+                        + "losing that holder costs the epoch", DRIVER_COPY_SHARE);
+            }
             driverKeepsCopy = true;
         }
-        if (!driverCurrent && System.nanoTime() - driverCopyAt >= driverCopyNanos / driverCopyShare) {
+        if (!driverCurrent && driverCopyShare > 0
+                && System.nanoTime() - driverCopyAt >= driverCopyNanos / driverCopyShare) {
             network();
             costs.driverCopy(driverCopyNanos);
         }
