@@ -165,9 +165,9 @@ public final class TrainingJob {
     public static final String LEASE_STALE_SECONDS = "spark.sparkresnet.lease.staleSeconds";
 
     /**
-     * Spark setting: how many times an epoch is fitted from a recovery point (its start, the first
-     * time) before losing the workers' shared state (every executor holding part of it dying) fails
-     * the run. Default 3.
+     * Spark setting: how many times an epoch may be fitted from one recovery point (its start, or a
+     * later copy of the state the driver took) before losing the workers' shared state (every
+     * executor holding part of it dying) fails the run ({@link RecoveryAttempts}). Default 3.
      */
     public static final String EPOCH_ATTEMPTS = "spark.sparkresnet.epochAttempts";
 
@@ -360,7 +360,8 @@ public final class TrainingJob {
         LearningRateSchedule schedule = config.schedule();
         long t0 = System.nanoTime();
         int roundAttempts = Math.max(1, spark.sparkContext().getConf().getInt(ROUND_ATTEMPTS, 8));
-        StateLosses stateLosses = new StateLosses(Math.max(1, spark.sparkContext().getConf().getInt(EPOCH_ATTEMPTS, 3)));
+        RecoveryAttempts recoveries = new RecoveryAttempts(spark.sparkContext().getConf().getInt(EPOCH_ATTEMPTS, 3),
+                System.nanoTime());
         try (Rounds rounds = new Rounds(batches, plan.minibatches(config), plan.workers(), config.averagingFrequency,
                 StorageLevel.fromString(config.storageLevel))) {
             counters.startEpoch();
@@ -436,7 +437,7 @@ public final class TrainingJob {
                             rounds.putBack(round);
                         }
                         int undone = averaging.rewind();
-                        stateLosses.lost(e, epoch, averaged.size(), undone);
+                        stateLost(e, epoch, averaged.size(), undone, recoveries);
                         for (int k = 0; k < undone; k++) {
                             rounds.putBack(averaged.remove(averaged.size() - 1));
                         }
@@ -450,40 +451,27 @@ public final class TrainingJob {
     }
 
     /**
-     * An epoch's losses of the workers' shared state: each sends it back to its recovery point, and
-     * the {@value #EPOCH_ATTEMPTS}-th fails the run, saying how long each stretch from a recovery point
-     * lasted.
+     * Says that the state was lost after {@code done} rounds and the epoch goes back {@code undone}
+     * rounds, to its recovery point; fails the run when that was the last attempt allowed from there.
      */
-    private final class StateLosses {
-        private final int attempts;
-        private final StringBuilder lasted = new StringBuilder();
-        private long stretchStart = System.nanoTime();
-        private int count;
-
-        StateLosses(int attempts) {
-            this.attempts = attempts;
+    private void stateLost(RoundLostException e, int epoch, int done, int undone, RecoveryAttempts recoveries) {
+        int from = done - undone;
+        boolean again = recoveries.lost(from, System.nanoTime());
+        String fromWhere = from == 0 ? "" : " from round " + from + "'s state";
+        if (!again) {
+            throw new EpochLostException("run " + config.runId + ": epoch " + epoch + " lost the workers' shared state in "
+                    + "all " + recoveries.allowed() + " attempts" + fromWhere + " (they lasted " + recoveries.lasted()
+                    + "; the last: " + e.getMessage() + "). Completed epochs are checkpointed: continue with --resume "
+                    + "once executors stay up for one attempt, or allow more attempts with " + EPOCH_ATTEMPTS, e);
         }
-
-        /** The state was lost after {@code done} rounds; the recovery point is {@code undone} rounds back. */
-        void lost(RoundLostException e, int epoch, int done, int undone) {
-            long now = System.nanoTime();
-            lasted.append(lasted.length() == 0 ? "" : ", ").append(String.format("%.0f s", (now - stretchStart) / 1e9));
-            stretchStart = now;
-            if (++count >= attempts) {
-                throw new EpochLostException("run " + config.runId + ": epoch " + epoch + " lost the workers' "
-                        + "shared state in all " + attempts + " attempts (they lasted " + lasted + "; the last: "
-                        + e.getMessage() + "). Completed epochs are checkpointed: continue with --resume once "
-                        + "executors stay up for one attempt, or allow more attempts with " + EPOCH_ATTEMPTS, e);
-            }
-            int from = done - undone;
-            if (from == 0) {
-                LOG.warn("epoch {}: {}; starting the epoch again from its beginning (attempt {} of {})", epoch,
-                        e.getMessage(), count + 1, attempts);
-            } else {
-                LOG.warn("epoch {}: {}; back to round {}'s state, which the driver kept: {} fitted again (attempt {} of {})",
-                        epoch, e.getMessage(), from, undone == 0 ? "no round"
-                                : undone == 1 ? "round " + done : "rounds " + (from + 1) + " to " + done, count + 1, attempts);
-            }
+        if (from == 0) {
+            LOG.warn("epoch {}: {}; starting the epoch again from its beginning (attempt {} of {})", epoch,
+                    e.getMessage(), recoveries.next(), recoveries.allowed());
+        } else {
+            LOG.warn("epoch {}: {}; back to round {}'s state, which the driver kept: {} fitted again (attempt {} of {} "
+                            + "from there)", epoch, e.getMessage(), from, undone == 0 ? "no round"
+                            : undone == 1 ? "round " + done : "rounds " + (from + 1) + " to " + done,
+                    recoveries.next(), recoveries.allowed());
         }
     }
 
