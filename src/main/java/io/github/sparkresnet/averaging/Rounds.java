@@ -36,10 +36,9 @@ public final class Rounds implements AutoCloseable {
     private final int workers;
     private final int count;
     private final Deque<Integer> waiting = new ArrayDeque<>();
-    private int handedOut;
 
     /** One round: its minibatches (one partition per worker), which layout partitions they are, and its place. */
-    public record Round(int sequence, List<Integer> partitions, JavaRDD<DataSet> minibatches, double position) {
+    public record Round(List<Integer> partitions, JavaRDD<DataSet> minibatches, double position) {
         public int workers() {
             return partitions.size();
         }
@@ -88,7 +87,7 @@ public final class Rounds implements AutoCloseable {
         List<Integer> inOrder = new ArrayList<>(new TreeSet<>(chosen)); // Spark keeps the parent's order
         JavaRDD<DataSet> rdd = JavaRDD.fromRDD(PartitionPruningRDD.create(layout.rdd(), new Among(chosen)),
                 layout.classTag());
-        return new Round(handedOut++, List.copyOf(inOrder), rdd, position);
+        return new Round(List.copyOf(inOrder), rdd, position);
     }
 
     /**
