@@ -31,7 +31,7 @@ public final class StandaloneCluster implements AutoCloseable {
     private final Path dir;
     private final int masterPort;
     private final int uiPort;
-    /** How each Worker was started (its name and the Worker's arguments), to start it again. */
+    /** Each Worker's arguments, to start it again. */
     private final List<String[]> workerLaunches = new ArrayList<>();
     private Path sparkHome;
 
@@ -54,20 +54,19 @@ public final class StandaloneCluster implements AutoCloseable {
                                           Map<String, String> settings) throws Exception {
         StandaloneCluster c = new StandaloneCluster(dir);
         try {
-            Path sparkHome = sparkHome(dir.resolve("spark-home"));
-            c.sparkHome = sparkHome;
+            c.sparkHome = sparkHome(dir.resolve("spark-home"));
             Path conf = daemonSettings(dir.resolve("daemons.conf"), settings);
-            c.launch("master", sparkHome, "org.apache.spark.deploy.master.Master",
+            c.processes.add(c.launch("master", "org.apache.spark.deploy.master.Master",
                     "--host", "127.0.0.1", "--port", Integer.toString(c.masterPort),
-                    "--webui-port", Integer.toString(c.uiPort), "--properties-file", conf.toString());
+                    "--webui-port", Integer.toString(c.uiPort), "--properties-file", conf.toString()));
             c.awaitWorkers(0, Duration.ofSeconds(60));
             for (int i = 1; i <= workers; i++) {
                 Path work = Files.createDirectories(dir.resolve("worker-" + i));
-                c.workerLaunches.add(new String[] {"worker-" + i,
+                c.workerLaunches.add(new String[] {
                     "--host", "127.0.0.1", "--cores", Integer.toString(cores), "--memory", memory,
                     "--webui-port", "0", "--work-dir", work.toString(), "--properties-file", conf.toString(),
                     c.masterUrl()});
-                c.launchWorker(i);
+                c.processes.add(c.launchWorker(i, "worker-" + i));
             }
             c.awaitWorkers(workers, Duration.ofSeconds(90));
             return c;
@@ -134,8 +133,9 @@ public final class StandaloneCluster implements AutoCloseable {
     public void replaceLostWorkers() throws Exception {
         for (int i = 1; i <= workerLaunches.size(); i++) {
             if (!processes.get(i).isAlive()) {
-                launchWorker(i);
-                Path log = dir.resolve(workerLaunches.get(i - 1)[0] + "-again.log");
+                String name = "worker-" + i + "-again";
+                processes.set(i, launchWorker(i, name));
+                Path log = dir.resolve(name + ".log");
                 long deadline = System.nanoTime() + Duration.ofSeconds(90).toNanos();
                 while (!(Files.exists(log) && Files.readString(log).contains("Successfully registered with master"))) {
                     if (System.nanoTime() > deadline || !processes.get(i).isAlive()) {
@@ -147,17 +147,12 @@ public final class StandaloneCluster implements AutoCloseable {
         }
     }
 
-    /** Worker {@code i} (from 1): started, or started again in its place among the processes. */
-    private void launchWorker(int i) throws IOException {
-        String[] launch = workerLaunches.get(i - 1);
-        launch(launch[0] + (i < processes.size() ? "-again" : ""), sparkHome, "org.apache.spark.deploy.worker.Worker",
-                java.util.Arrays.copyOfRange(launch, 1, launch.length));
-        if (i < processes.size() - 1) {
-            processes.set(i, processes.remove(processes.size() - 1));
-        }
+    /** Starts Worker {@code i} (from 1), logging to {@code name}.log. */
+    private Process launchWorker(int i, String name) throws IOException {
+        return launch(name, "org.apache.spark.deploy.worker.Worker", workerLaunches.get(i - 1));
     }
 
-    private void launch(String name, Path sparkHome, String mainClass, String... args) throws IOException {
+    private Process launch(String name, String mainClass, String... args) throws IOException {
         List<String> cmd = new ArrayList<>();
         cmd.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
         cmd.addAll(javaOptions());
@@ -174,7 +169,7 @@ public final class StandaloneCluster implements AutoCloseable {
         env.remove("SPARK_CONF_DIR");
         // the executors' scratch space (a Worker hands its own to them) inside the cluster's directory
         env.put("SPARK_LOCAL_DIRS", dir.resolve("local").toString());
-        processes.add(pb.start());
+        return pb.start();
     }
 
     private void awaitWorkers(int n, Duration timeout) throws Exception {
