@@ -119,8 +119,7 @@ class AveragingEquivalenceTest {
         ComputationGraph start = ResNet34.build(ResNetConfig.cifarPair().withSeed(10));
         List<JavaRDD<DataSet>> rounds = rounds(2, new int[] {4, 4});
         ComputationGraph net = copy(start);
-        try (AllReduceAveraging averaging = new AllReduceAveraging(jsc, net, 2, FREQUENCY,
-                Averaging.Averaged.PARAMETERS, recorder())) {
+        try (AllReduceAveraging averaging = averagingParametersOnly(net, 2, recorder())) {
             averaging.fitRound(rounds.get(0), RATES[0]);
             FAIL_ONCE.set(true);
             RoundLostException lost = assertThrows(RoundLostException.class,
@@ -129,8 +128,7 @@ class AveragingEquivalenceTest {
             assertEquals(1, averaging.rewind(), "round 0, fitted since the epoch's start, is lost with the state");
             fitRounds(averaging, rounds, 0, rounds.size());
             ComputationGraph undisturbed = copy(start);
-            try (AllReduceAveraging again = new AllReduceAveraging(jsc, undisturbed, 2, FREQUENCY,
-                    Averaging.Averaged.PARAMETERS, recorder())) {
+            try (AllReduceAveraging again = averagingParametersOnly(undisturbed, 2, recorder())) {
                 fitRounds(again, rounds, 0, rounds.size());
                 assertSameState(again.network(), averaging.network(), 0);
             }
@@ -146,8 +144,7 @@ class AveragingEquivalenceTest {
         List<JavaRDD<DataSet>> rounds = rounds(2, new int[] {4, 4, 4, 4});
         ComputationGraph undisturbed = copy(start);
         MinibatchRecorder undisturbedRecorder = recorder();
-        try (AllReduceAveraging averaging = new AllReduceAveraging(jsc, undisturbed, 2, FREQUENCY,
-                Averaging.Averaged.PARAMETERS, undisturbedRecorder)) {
+        try (AllReduceAveraging averaging = averagingParametersOnly(undisturbed, 2, undisturbedRecorder)) {
             fitRounds(averaging, rounds, 0, 1);
             averaging.network();
             fitRounds(averaging, rounds, 1, rounds.size());
@@ -155,8 +152,7 @@ class AveragingEquivalenceTest {
         }
         ComputationGraph net = copy(start);
         MinibatchRecorder recorder = recorder();
-        try (AllReduceAveraging averaging = new AllReduceAveraging(jsc, net, 2, FREQUENCY,
-                Averaging.Averaged.PARAMETERS, recorder)) {
+        try (AllReduceAveraging averaging = averagingParametersOnly(net, 2, recorder)) {
             fitRounds(averaging, rounds, 0, 1);
             averaging.network();
             MinibatchRecorder.Mark atCopy = recorder.mark();
@@ -178,8 +174,7 @@ class AveragingEquivalenceTest {
         List<JavaRDD<DataSet>> rounds = rounds(3, new int[] {6, 6, 3});
         ComputationGraph expected = onOneThread(() -> parametersOnly(start, rounds, 3));
         ComputationGraph net = copy(start);
-        try (AllReduceAveraging averaging = new AllReduceAveraging(jsc, net, 3, FREQUENCY,
-                Averaging.Averaged.PARAMETERS, recorder())) {
+        try (AllReduceAveraging averaging = averagingParametersOnly(net, 3, recorder())) {
             fitRounds(averaging, rounds, 0, rounds.size());
             assertSameState(expected, averaging.network(), 0); // the reference computes on one thread, as tasks do
         }
@@ -313,6 +308,11 @@ class AveragingEquivalenceTest {
             y.putScalar(i, Nd4j.getRandom().nextInt(2), 1);
         }
         return new DataSet(x, y);
+    }
+
+    /** The all-reduce with {@code --averaged parameters} over {@code workers} workers, starting from {@code net}. */
+    private AllReduceAveraging averagingParametersOnly(ComputationGraph net, int workers, MinibatchRecorder recorder) {
+        return new AllReduceAveraging(jsc, net, workers, FREQUENCY, Averaging.Averaged.PARAMETERS, recorder);
     }
 
     /** Rounds {@code from} to {@code to - 1}, each at its rate. */
