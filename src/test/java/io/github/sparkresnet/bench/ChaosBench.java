@@ -25,7 +25,10 @@ import org.apache.spark.sql.SparkSession;
  * kind may add Spark settings after a {@code +} ({@code alone+spark.sparkresnet.driverCopyShare=1}).
  * Prints each kill, the events the driver logged, the driver's copies of the state between rounds,
  * every run's epochs, and the training time each kill cost on average: in all, and beyond what the
- * failed rounds had computed when they failed (the driver logs it with each loss).
+ * failed rounds had computed when they failed (the driver logs it with each loss). With
+ * {@code -Dchaos.placement=pinned} each Worker and its executors run on a CPU of their own
+ * ({@link StandaloneCluster#startPinned}), as on hosts of their own: a replacement then starts on the
+ * CPU the lost executor left instead of sharing the survivor's.
  *
  * <p>Usage: {@code ChaosBench CIFAR_DIR IMAGES EPOCHS INTERVAL_SECONDS SEED [round|epoch|alone|calm1[+key=value...] ...]}
  */
@@ -44,7 +47,15 @@ public final class ChaosBench {
         SparkSession reader = SparkSession.builder().master("local[1]").appName("read-metrics")
                 .config("spark.ui.enabled", "false").getOrCreate();
         boolean allCompleted = true;
-        try (StandaloneCluster cluster = StandaloneCluster.start(work.resolve("cluster"), 2, 1, "3g")) {
+        String placement = System.getProperty("chaos.placement", "shared");
+        if (!placement.equals("shared") && !placement.equals("pinned")) {
+            throw new IllegalArgumentException("placement: expected shared or pinned, found " + placement);
+        }
+        System.out.println("chaos placement=" + placement + (placement.equals("pinned")
+                ? " (each Worker and its executors on a CPU of their own)" : " (every process on every CPU)"));
+        try (StandaloneCluster cluster = placement.equals("pinned")
+                ? StandaloneCluster.startPinned(work.resolve("cluster"), 2, 1, "3g")
+                : StandaloneCluster.start(work.resolve("cluster"), 2, 1, "3g")) {
             ExecutorChaos.Result calm = run(cluster, 2, work, data, images, epochs, "calm", Duration.ZERO, seed, List.of());
             if (calm.run().exitCode() != 0) {
                 throw new IllegalStateException("the undisturbed run failed:\n" + calm.run().output());

@@ -33,6 +33,8 @@ public final class StandaloneCluster implements AutoCloseable {
     private final int uiPort;
     /** Each Worker's arguments, to start it again. */
     private final List<String[]> workerLaunches = new ArrayList<>();
+    /** Each Worker's CPUs ({@code taskset -c} list), or empty: the Workers share every CPU. */
+    private final List<String> workerCpus = new ArrayList<>();
     private Path sparkHome;
 
     private StandaloneCluster(Path dir) throws IOException {
@@ -52,6 +54,27 @@ public final class StandaloneCluster implements AutoCloseable {
      */
     public static StandaloneCluster start(Path dir, int workers, int cores, String memory,
                                           Map<String, String> settings) throws Exception {
+        return start(dir, workers, cores, memory, settings, false);
+    }
+
+    /**
+     * The same with each Worker, and so every executor it launches, bound to CPUs of its own
+     * ({@code taskset}: Worker i gets CPUs {@code (i-1)·cores} to {@code i·cores-1}), as on hosts of
+     * their own: an executor a Worker launches in place of a lost one starts on the CPUs the lost one
+     * left, not on those of the executors still training. Needs {@code workers·cores} CPUs; the
+     * Master and the driver are not bound.
+     */
+    public static StandaloneCluster startPinned(Path dir, int workers, int cores, String memory) throws Exception {
+        int cpus = Runtime.getRuntime().availableProcessors();
+        if (workers * cores > cpus) {
+            throw new IllegalArgumentException(workers + " Workers of " + cores + " cores need " + workers * cores
+                    + " CPUs to be bound to CPUs of their own; this machine has " + cpus);
+        }
+        return start(dir, workers, cores, memory, Map.of(), true);
+    }
+
+    private static StandaloneCluster start(Path dir, int workers, int cores, String memory,
+                                           Map<String, String> settings, boolean pinned) throws Exception {
         StandaloneCluster c = new StandaloneCluster(dir);
         try {
             c.sparkHome = sparkHome(dir.resolve("spark-home"));
@@ -66,6 +89,7 @@ public final class StandaloneCluster implements AutoCloseable {
                     "--host", "127.0.0.1", "--cores", Integer.toString(cores), "--memory", memory,
                     "--webui-port", "0", "--work-dir", work.toString(), "--properties-file", conf.toString(),
                     c.masterUrl()});
+                c.workerCpus.add(pinned ? (i - 1) * cores + "-" + (i * cores - 1) : "");
                 c.processes.add(c.launchWorker(i, "worker-" + i));
             }
             c.awaitWorkers(workers, Duration.ofSeconds(90));
@@ -149,11 +173,19 @@ public final class StandaloneCluster implements AutoCloseable {
 
     /** Starts Worker {@code i} (from 1), logging to {@code name}.log. */
     private Process launchWorker(int i, String name) throws IOException {
-        return launch(name, "org.apache.spark.deploy.worker.Worker", workerLaunches.get(i - 1));
+        return launchOn(workerCpus.get(i - 1), name, "org.apache.spark.deploy.worker.Worker", workerLaunches.get(i - 1));
     }
 
     private Process launch(String name, String mainClass, String... args) throws IOException {
+        return launchOn("", name, mainClass, args);
+    }
+
+    /** Starts a daemon; with {@code cpus} (a {@code taskset -c} list) it and its children run only there. */
+    private Process launchOn(String cpus, String name, String mainClass, String... args) throws IOException {
         List<String> cmd = new ArrayList<>();
+        if (!cpus.isEmpty()) {
+            cmd.addAll(List.of("taskset", "-c", cpus));
+        }
         cmd.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
         cmd.addAll(javaOptions());
         // An application whose executors keep dying is failed after 3 of them, not retried forever.
