@@ -127,6 +127,11 @@ public final class SparkSessions {
             conf.setIfMissing("spark.task.maxDirectResultSize", "512m");
         } else {
             conf.setIfMissing("spark.network.maxRemoteBlockSizeFetchToMem", "1g");
+            // A block read from an executor that dies mid-read is retried after this wait; by then
+            // Spark knows the executor is dead and the job reads the block's copy elsewhere. Spark's
+            // default, 5 s, is added to every round that an executor loss interrupts; three retries a
+            // second apart still ride out a transient network error.
+            conf.setIfMissing("spark.shuffle.io.retryWait", "1s");
         }
         // ND4J set-up (oneDNN helpers, start-up log) in the driver and every executor.
         String plugins = conf.get("spark.plugins", "");

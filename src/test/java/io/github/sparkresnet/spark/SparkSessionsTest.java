@@ -39,6 +39,8 @@ class SparkSessionsTest {
         // direct results failed there: 2 GB executor heaps ran out copying 256 MB into the status message
         assertFalse(conf.contains("spark.task.maxDirectResultSize"));
         assertFalse(conf.contains("spark.rpc.message.maxSize"));
+        // a read cut by an executor's death goes on to the block's copy after a second, not Spark's 5 s
+        assertEquals(1, JavaUtils.timeStringAsSec(conf.get("spark.shuffle.io.retryWait")));
     }
 
     @Test
