@@ -111,8 +111,13 @@ public final class TrainingJob {
         String shown = images != null ? source.location() : config.data.shown();
         ClassPair pair = ClassPair.parse(config.classes, source.classNames());
         // The pair's rows (12,000 CIFAR-10 images, ~36 MB) are read from storage once: the checks and
-        // counts below, the test minibatches and every epoch's shuffle all start from this cache.
-        Dataset<Row> rows = pair.select(source.read(spark)).persist(StorageLevel.MEMORY_ONLY());
+        // counts below, the test minibatches and every epoch's shuffle all start from this cache. On a
+        // cluster each partition has a second copy on another executor, and a partition the averaged
+        // state's blocks push out of memory goes to local disk: when an executor is lost, the rounds
+        // that need its share of the rows (its epoch layout recomputed) find them cached instead of an
+        // executor reading and decoding them from storage again (seconds, while the others wait).
+        Dataset<Row> rows = pair.select(source.read(spark)).persist(spark.sparkContext().isLocal()
+                ? StorageLevel.MEMORY_ONLY() : StorageLevel.MEMORY_AND_DISK_2());
         ImageColumn.requireDecoded(rows, source, shown);
         Dataset<Row> train = rows.filter(col("split").equalTo("train"));
         Dataset<Row> test = rows.filter(col("split").equalTo("test"));
