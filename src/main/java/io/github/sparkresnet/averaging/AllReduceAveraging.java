@@ -488,13 +488,12 @@ public final class AllReduceAveraging implements Averaging {
     }
 
     /**
-     * Builds and warms up a replica on the executor that joined ({@link Replicas#prepare}), in a job of
-     * one task of its own that runs while the rounds go on without it: its first round then fits as
-     * fast as any other worker's, instead of holding up the rounds while it builds the network, sets
-     * up its kernels and compiles them (seconds).
+     * Builds a replica on the executor that joined, in a job of one task of its own that runs while
+     * the rounds go on without it: its first round then starts like any other worker's, instead of
+     * holding up that round while it builds the network and sets up its kernels (seconds).
      */
     @Override
-    public Future<?> prepare(String executorId, String host, int minibatchImages) {
+    public Future<?> prepare(String executorId, String host) {
         if (jsc.sc().isLocal()) {
             return CompletableFuture.completedFuture(null);
         }
@@ -503,12 +502,7 @@ public final class AllReduceAveraging implements Averaging {
         return PlacedRounds.onExecutors(jsc.parallelize(List.of(executorId), 1), List.<String[]>of(new String[] {host, executorId}))
                 .foreachAsync(id -> {
                     Nd4jSetup.useTaskCpus();
-                    long t0 = System.nanoTime();
-                    List<Double> steps = Replicas.prepare(run, () -> ResNet34.fromJson(conf.value()), minibatchImages);
-                    LOG.info("replica of run {} prepared in {} s; warm-up steps of {} images took {} s", run,
-                            String.format(java.util.Locale.ROOT, "%.1f", (System.nanoTime() - t0) / 1e9), minibatchImages,
-                            steps.stream().map(t -> String.format(java.util.Locale.ROOT, "%.2f", t))
-                                    .collect(Collectors.toList()));
+                    Replicas.prepare(run, () -> ResNet34.fromJson(conf.value()));
                 });
     }
 

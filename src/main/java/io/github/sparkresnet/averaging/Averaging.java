@@ -45,11 +45,10 @@ public interface Averaging extends AutoCloseable {
     int rewind();
 
     /**
-     * Prepares an executor that joined the run (on {@code host}) to take a worker whose rounds fit
-     * minibatches of {@code minibatchImages}, without holding up the rounds; completes when it is
-     * ready. By default there is nothing to prepare.
+     * Prepares an executor that joined the run (on {@code host}) to take a worker, without holding up
+     * the rounds; completes when it is ready. By default there is nothing to prepare.
      */
-    default Future<?> prepare(String executorId, String host, int minibatchImages) {
+    default Future<?> prepare(String executorId, String host) {
         return CompletableFuture.completedFuture(null);
     }
 

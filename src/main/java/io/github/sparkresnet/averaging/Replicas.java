@@ -7,10 +7,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.function.Supplier;
 import org.deeplearning4j.nn.graph.ComputationGraph;
-import org.nd4j.linalg.api.buffer.DataType;
-import org.nd4j.linalg.api.ndarray.INDArray;
-import org.nd4j.linalg.dataset.DataSet;
-import org.nd4j.linalg.factory.Nd4j;
 
 /**
  * The networks that stay in an executor (or local-mode driver) JVM between averaging rounds and
@@ -96,47 +92,24 @@ final class Replicas {
         }
     }
 
-    /** The most minibatches a joining executor fits to warm up: its steps are faster by then. */
-    static final int MAX_WARMUP_STEPS = 8;
-
     /**
-     * Builds a replica of {@code run} for this JVM's first task and warms it up: it fits random
-     * minibatches of {@code images} images, the size its rounds will fit, until two steps in a row are
-     * no longer 10% faster than the fastest before them (at most {@link #MAX_WARMUP_STEPS}). A new JVM's
-     * first steps are several times slower than later ones (the native kernels and memory set up, the
-     * Java kernels compiled as they run), and in a synchronous round every worker waits for the
-     * slowest: an executor that joins mid-run is prepared this way while the others train, so it does
-     * not hold up its first rounds. Any job may take the replica; every task overwrites its whole
-     * state (iteration counters included) first, so the warm-up leaves no trace in the arithmetic.
-     * Returns the seconds of each warm-up step.
+     * Builds a replica of {@code run} for this JVM's first task, and runs it once on a small random
+     * minibatch so that the native kernels and memory it needs are set up: an executor that joins
+     * mid-run is prepared this way while the others train. Any job may take it; every task
+     * overwrites its whole state first.
      */
-    static List<Double> prepare(String run, Supplier<ComputationGraph> build, int images) {
+    static void prepare(String run, Supplier<ComputationGraph> build) {
         ComputationGraph net = build.get();
-        int classes = (int) net.outputSingle(Nd4j.rand(DataType.FLOAT, 1, 3, 32, 32)).size(1);
-        INDArray labels = Nd4j.zeros(DataType.FLOAT, images, classes);
-        for (int i = 0; i < images; i++) {
-            labels.putScalar(i, i % classes, 1);
-        }
-        List<Double> steps = new ArrayList<>();
-        double fastest = Double.POSITIVE_INFINITY;
-        int notFaster = 0; // one slower step can be a compilation or a collection, not the end of the warm-up
-        for (int k = 0; k < MAX_WARMUP_STEPS && notFaster < 2; k++) {
-            long t0 = System.nanoTime();
-            net.fit(new DataSet(Nd4j.rand(DataType.FLOAT, images, 3, 32, 32), labels));
-            double seconds = (System.nanoTime() - t0) / 1e9;
-            steps.add(seconds);
-            if (seconds < 0.9 * fastest) {
-                fastest = seconds;
-                notFaster = 0;
-            } else {
-                notFaster++;
-            }
-        }
+        org.nd4j.linalg.api.ndarray.INDArray images = org.nd4j.linalg.factory.Nd4j.rand(
+                org.nd4j.linalg.api.buffer.DataType.FLOAT, 2, 3, 32, 32);
+        org.nd4j.linalg.api.ndarray.INDArray labels = net.outputSingle(images).mul(0);
+        labels.putScalar(0, 0, 1);
+        labels.putScalar(1, 0, 1);
+        net.fit(new org.nd4j.linalg.dataset.DataSet(images, labels));
         synchronized (IDLE) {
             IDLE.keySet().removeIf(other -> !other.equals(run));
             IDLE.computeIfAbsent(run, r -> new ArrayList<>()).add(new Idle(net, 0, -1, -1));
         }
-        return steps;
     }
 
     /** Frees this JVM's idle replicas of {@code run}; returns how many. */

@@ -526,8 +526,7 @@ public final class TrainingJob {
         boolean elastic = config.averaging == Averaging.Kind.ALLREDUCE;
         for (Membership.Arrival arrival : events.arrived()) {
             if (elastic) { // it joins once prepared, while the rounds go on
-                membership.preparing(arrival.id(),
-                        averaging.prepare(arrival.id(), arrival.host(), config.batchSizePerWorker));
+                membership.preparing(arrival.id(), averaging.prepare(arrival.id(), arrival.host()));
             } else {
                 LOG.info("executor {} joined: {} workers from round {} of epoch {}", arrival.id(), plan.workers(),
                         done + 1, epoch);
