@@ -33,8 +33,8 @@ public final class StandaloneCluster implements AutoCloseable {
     private final int uiPort;
     /** Each Worker's arguments, to start it again. */
     private final List<String[]> workerLaunches = new ArrayList<>();
-    /** Each Worker's CPUs ({@code taskset -c} list), or empty: the Workers share every CPU. */
-    private final List<String> workerCpus = new ArrayList<>();
+    /** CPUs of its own for each Worker ({@link #startPinned}); 0: every Worker uses every CPU. */
+    private int cpusPerWorker;
     private Path sparkHome;
 
     private StandaloneCluster(Path dir) throws IOException {
@@ -76,10 +76,11 @@ public final class StandaloneCluster implements AutoCloseable {
     private static StandaloneCluster start(Path dir, int workers, int cores, String memory,
                                            Map<String, String> settings, boolean pinned) throws Exception {
         StandaloneCluster c = new StandaloneCluster(dir);
+        c.cpusPerWorker = pinned ? cores : 0;
         try {
             c.sparkHome = sparkHome(dir.resolve("spark-home"));
             Path conf = daemonSettings(dir.resolve("daemons.conf"), settings);
-            c.processes.add(c.launch("master", "org.apache.spark.deploy.master.Master",
+            c.processes.add(c.launch("", "master", "org.apache.spark.deploy.master.Master",
                     "--host", "127.0.0.1", "--port", Integer.toString(c.masterPort),
                     "--webui-port", Integer.toString(c.uiPort), "--properties-file", conf.toString()));
             c.awaitWorkers(0, Duration.ofSeconds(60));
@@ -89,7 +90,6 @@ public final class StandaloneCluster implements AutoCloseable {
                     "--host", "127.0.0.1", "--cores", Integer.toString(cores), "--memory", memory,
                     "--webui-port", "0", "--work-dir", work.toString(), "--properties-file", conf.toString(),
                     c.masterUrl()});
-                c.workerCpus.add(pinned ? (i - 1) * cores + "-" + (i * cores - 1) : "");
                 c.processes.add(c.launchWorker(i, "worker-" + i));
             }
             c.awaitWorkers(workers, Duration.ofSeconds(90));
@@ -173,15 +173,12 @@ public final class StandaloneCluster implements AutoCloseable {
 
     /** Starts Worker {@code i} (from 1), logging to {@code name}.log. */
     private Process launchWorker(int i, String name) throws IOException {
-        return launchOn(workerCpus.get(i - 1), name, "org.apache.spark.deploy.worker.Worker", workerLaunches.get(i - 1));
-    }
-
-    private Process launch(String name, String mainClass, String... args) throws IOException {
-        return launchOn("", name, mainClass, args);
+        String cpus = cpusPerWorker == 0 ? "" : (i - 1) * cpusPerWorker + "-" + (i * cpusPerWorker - 1);
+        return launch(cpus, name, "org.apache.spark.deploy.worker.Worker", workerLaunches.get(i - 1));
     }
 
     /** Starts a daemon; with {@code cpus} (a {@code taskset -c} list) it and its children run only there. */
-    private Process launchOn(String cpus, String name, String mainClass, String... args) throws IOException {
+    private Process launch(String cpus, String name, String mainClass, String... args) throws IOException {
         List<String> cmd = new ArrayList<>();
         if (!cpus.isEmpty()) {
             cmd.addAll(List.of("taskset", "-c", cpus));
