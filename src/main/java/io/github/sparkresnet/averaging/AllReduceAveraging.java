@@ -4,6 +4,7 @@ import io.github.sparkresnet.OutOfMemory;
 import io.github.sparkresnet.model.NetworkState;
 import io.github.sparkresnet.model.ResNet34;
 import io.github.sparkresnet.spark.ByteBlocks;
+import io.github.sparkresnet.spark.JoiningExecutors;
 import io.github.sparkresnet.spark.Nd4jSetup;
 
 import java.util.ArrayList;
@@ -87,6 +88,12 @@ public final class AllReduceAveraging implements Averaging {
      * point; above 1 counts as 1.
      */
     public static final String DRIVER_COPY_SHARE = "spark.sparkresnet.driverCopyShare";
+    /**
+     * How long an executor that registered may take to say it is ready before it joins regardless:
+     * an executor starts in seconds (the job jar fetched, the backend loaded, a replica built and run
+     * once), and Spark already gives up on one that does not register within its network timeout.
+     */
+    static final int READY_WAIT_SECONDS = 120;
     /** The job property Spark sets to the job group (SparkContext.SPARK_JOB_GROUP_ID). */
     private static final String JOB_GROUP = "spark.jobGroup.id";
     private final JavaSparkContext jsc;
@@ -161,7 +168,11 @@ public final class AllReduceAveraging implements Averaging {
         String run = UUID.randomUUID().toString().replace("-", "").substring(0, 12);
         this.blocks = new RoundBlocks(run);
         this.jobGroup = "sparkresnet-allreduce-" + run;
-        this.configuration = jsc.broadcast(net.getConfiguration().toJson());
+        String json = net.getConfiguration().toJson();
+        this.configuration = jsc.broadcast(json);
+        if (!jsc.sc().isLocal()) {
+            JoiningExecutors.offer(JoinPreparation.offer(run, json));
+        }
         this.iterations = net.getConfiguration().getIterationCount();
         this.epochs = net.getConfiguration().getEpochCount();
         this.stateCopies = jsc.getConf().getInt(STATE_COPIES, 2);
@@ -488,22 +499,19 @@ public final class AllReduceAveraging implements Averaging {
     }
 
     /**
-     * Builds a replica on the executor that joined, in a job of one task of its own that runs while
-     * the rounds go on without it: its first round then starts like any other worker's, instead of
-     * holding up that round while it builds the network and sets up its kernels (seconds).
+     * An executor that starts during the run builds and runs a replica as it starts, before Spark
+     * offers it any task ({@link JoinPreparation}); it is ready once it says so. Bounded: an executor
+     * that never says so joins after {@link #READY_WAIT_SECONDS} and builds its replica in its first
+     * task.
      */
     @Override
-    public Future<?> prepare(String executorId, String host) {
+    public Future<String> prepare(String executorId) {
         if (jsc.sc().isLocal()) {
-            return CompletableFuture.completedFuture(null);
+            return CompletableFuture.completedFuture("");
         }
-        String run = blocks.run();
-        Broadcast<String> conf = configuration;
-        return PlacedRounds.onExecutors(jsc.parallelize(List.of(executorId), 1), List.<String[]>of(new String[] {host, executorId}))
-                .foreachAsync(id -> {
-                    Nd4jSetup.useTaskCpus();
-                    Replicas.prepare(run, () -> ResNet34.fromJson(conf.value()));
-                });
+        return JoiningExecutors.ready(jsc.sc().applicationId(), executorId)
+                .completeOnTimeout("not ready after " + READY_WAIT_SECONDS + " s: joins unprepared",
+                        READY_WAIT_SECONDS, java.util.concurrent.TimeUnit.SECONDS);
     }
 
     @Override
@@ -614,6 +622,7 @@ public final class AllReduceAveraging implements Averaging {
     public void close() {
         jsc.sc().removeSparkListener(lossWatch);
         String run = blocks.run();
+        JoiningExecutors.withdraw(run);
         RoundBlocks names = blocks;
         if (!jsc.sc().isLocal() && !jsc.sc().isStopped() && !jsc.sc().getExecutorIds().isEmpty()) {
             // best effort: one task per slot reaches every executor that trained, as rounds did; bounded,

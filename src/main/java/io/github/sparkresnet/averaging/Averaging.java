@@ -45,11 +45,11 @@ public interface Averaging extends AutoCloseable {
     int rewind();
 
     /**
-     * Prepares an executor that joined the run (on {@code host}) to take a worker, without holding up
-     * the rounds; completes when it is ready. By default there is nothing to prepare.
+     * Completes when an executor that registered during the run is ready to take a worker, with a
+     * few words on how it got ready (empty: nothing to say). By default at once.
      */
-    default Future<?> prepare(String executorId, String host) {
-        return CompletableFuture.completedFuture(null);
+    default Future<String> prepare(String executorId) {
+        return CompletableFuture.completedFuture("");
     }
 
     /** A line about the rounds since the last call (what averaging cost), or empty. */

@@ -29,15 +29,19 @@ public final class Membership implements AutoCloseable {
     public record Lost(String id, String reason, boolean decommissioned) {
     }
 
-    /** An executor that registered: its id and host. */
-    public record Arrival(String id, String host) {
+    /** An executor that registered. */
+    public record Arrival(String id) {
+    }
+
+    /** An executor that joined: its id, and how it got ready (empty: nothing to say). */
+    public record Joined(String id, String howReady) {
     }
 
     /**
      * What changed since the last {@link #drain}: executors lost, registered (to be prepared), joined
      * (prepared: they count as workers from now on) and found being decommissioned.
      */
-    public record Events(List<Lost> lost, List<Arrival> arrived, List<String> joined, List<String> decommissioning) {
+    public record Events(List<Lost> lost, List<Arrival> arrived, List<Joined> joined, List<String> decommissioning) {
     }
 
     private final SparkContext sc;
@@ -46,7 +50,7 @@ public final class Membership implements AutoCloseable {
     /** Executors registered and not removed, with their task slots. */
     private final Map<String, Integer> slotsOf = new LinkedHashMap<>();
     /** Executors being prepared, until their preparation completes. */
-    private final Map<String, Future<?>> preparing = new LinkedHashMap<>();
+    private final Map<String, Future<String>> preparing = new LinkedHashMap<>();
     private final List<Lost> newlyLost = new ArrayList<>();
     /** Every executor removed in the run: Spark can report one removal twice. */
     private final Set<String> removedIds = new LinkedHashSet<>();
@@ -67,7 +71,7 @@ public final class Membership implements AutoCloseable {
                 synchronized (Membership.this) {
                     Integer before = slotsOf.put(added.executorId(), added.executorInfo().totalCores() / taskCpus);
                     if (before == null) { // not one of those there when the run started
-                        newlyArrived.add(new Arrival(added.executorId(), added.executorInfo().executorHost()));
+                        newlyArrived.add(new Arrival(added.executorId()));
                     }
                 }
             }
@@ -100,7 +104,7 @@ public final class Membership implements AutoCloseable {
     }
 
     /** Keeps executor {@code id} out of the workers until {@code ready} completes. */
-    public synchronized void preparing(String id, Future<?> ready) {
+    public synchronized void preparing(String id, Future<String> ready) {
         if (slotsOf.containsKey(id)) {
             preparing.put(id, ready);
         }
@@ -117,7 +121,7 @@ public final class Membership implements AutoCloseable {
             return sc.defaultParallelism();
         }
         int active = sc.maxNumConcurrentTasks(sc.resourceProfileManager().defaultResourceProfile());
-        for (Map.Entry<String, Future<?>> e : preparing.entrySet()) {
+        for (Map.Entry<String, Future<String>> e : preparing.entrySet()) {
             if (!e.getValue().isDone()) {
                 active -= slotsOf.getOrDefault(e.getKey(), 0);
             }
@@ -148,12 +152,23 @@ public final class Membership implements AutoCloseable {
                 }
             }
         }
-        List<String> joined = new ArrayList<>();
-        preparing.entrySet().removeIf(e -> e.getValue().isDone() && joined.add(e.getKey()));
+        List<Joined> joined = new ArrayList<>();
+        preparing.entrySet().removeIf(e -> e.getValue().isDone() && joined.add(new Joined(e.getKey(), howReady(e.getValue()))));
         Events events = new Events(List.copyOf(newlyLost), List.copyOf(newlyArrived), joined, nowDecommissioning);
         newlyLost.clear();
         newlyArrived.clear();
         return events;
+    }
+
+    private static String howReady(Future<String> ready) {
+        try {
+            return String.valueOf(ready.get());
+        } catch (java.util.concurrent.ExecutionException e) {
+            return "getting ready failed: " + e.getCause();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return "";
+        }
     }
 
     @Override

@@ -15,10 +15,9 @@ import scala.reflect.ClassTag;
 /**
  * An RDD whose partition {@code p} asks to run on a given executor. For a round's minibatches: where
  * worker {@code w}'s own Adam moments are ({@code --averaged parameters}), so that its task finds them
- * in its replica instead of reading them over the network; for the task that prepares an executor
- * that joined ({@link AllReduceAveraging#prepare}): that executor. Spark places a task on the executor
- * it prefers when that executor has a free slot as the job starts (rounds start with every slot
- * free); a task placed elsewhere still runs.
+ * in its replica instead of reading them over the network. Spark places a task on the executor it
+ * prefers when that executor has a free slot as the job starts (rounds start with every slot free);
+ * a task placed elsewhere still runs.
  */
 final class PlacedRounds<T> extends RDD<T> {
     private static final long serialVersionUID = 1L;

@@ -32,7 +32,8 @@
  * round started from. An executor lost during a round fails the round ({@code RoundFailedException}):
  * its job is cancelled, nothing of it counts, its minibatches go back in line ({@code Rounds}) and
  * the next round starts from that state with the workers there are ({@code Membership}: lost and
- * decommissioning executors leave, replacements join once prepared). Only when every holder of a
+ * decommissioning executors leave, replacements join once ready: an executor starting during the run
+ * builds and runs a replica before Spark offers it any task, {@code JoinPreparation}). Only when every holder of a
  * slice is lost is the state gone ({@code RoundLostException}): the caller rewinds the workers to
  * the recovery point, the driver's network, and fits the rounds since it again. The driver reads the
  * state at every epoch's end, and, while a slice has one holder left, every few rounds (a bounded

@@ -50,7 +50,12 @@ public final class Nd4jSetup {
         if (task == null) {
             return;
         }
-        int cpus = Math.max(1, task.cpus());
+        useCpus(task.cpus());
+    }
+
+    /** Has ND4J compute with {@code taskCpus} threads in this thread, as {@link #useTaskCpus} does in a task. */
+    public static void useCpus(int taskCpus) {
+        int cpus = Math.max(1, taskCpus);
         NativeOpsHolder.getInstance().getDeviceNativeOps().setOmpNumThreads(cpus);
         if (Nd4j.getEnvironment().maxMasterThreads() != cpus) {
             Nd4j.getEnvironment().setMaxMasterThreads(cpus);

@@ -526,7 +526,7 @@ public final class TrainingJob {
         boolean elastic = config.averaging == Averaging.Kind.ALLREDUCE;
         for (Membership.Arrival arrival : events.arrived()) {
             if (elastic) { // it joins once prepared, while the rounds go on
-                membership.preparing(arrival.id(), averaging.prepare(arrival.id(), arrival.host()));
+                membership.preparing(arrival.id(), averaging.prepare(arrival.id()));
             } else {
                 LOG.info("executor {} joined: {} workers from round {} of epoch {}", arrival.id(), plan.workers(),
                         done + 1, epoch);
@@ -554,9 +554,9 @@ public final class TrainingJob {
             LOG.info("executor {} is being decommissioned: {} of {} workers from round {} of epoch {}", id, workers,
                     plan.workers(), done + 1, epoch);
         }
-        for (String id : events.joined()) {
-            LOG.info("executor {} joined: {} of {} workers from round {} of epoch {}", id, workers, plan.workers(),
-                    done + 1, epoch);
+        for (Membership.Joined joined : events.joined()) {
+            LOG.info("executor {} joined: {} of {} workers from round {} of epoch {}{}", joined.id(), workers,
+                    plan.workers(), done + 1, epoch, joined.howReady().isEmpty() ? "" : " (" + joined.howReady() + ")");
         }
         return workers;
     }

@@ -9,7 +9,9 @@ import io.github.sparkresnet.data.RealCifar;
 import io.github.sparkresnet.submit.ScriptRun;
 import io.github.sparkresnet.submit.StandaloneCluster;
 
+import java.io.IOException;
 import java.net.ServerSocket;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
@@ -85,6 +87,9 @@ class ExecutorChaosIT {
                 "the first kill cost a round of epoch 1:\n" + output);
         assertTrue(output.contains("continuing with 1 of 2 workers"), "the survivor trained on alone:\n" + output);
         assertTrue(output.contains(" joined: 2 of 2 workers"), "a replacement joined:\n" + output);
+        assertTrue(output.matches("(?s).* joined: 2 of 2 workers from round \\d+ of epoch \\d+ \\(prepared for run "
+                + "\\w+ in \\d+\\.\\d s before its first task\\).*"), "a replacement got ready before it joined:\n" + output);
+        assertReplacementsBuiltTheirNetworkBeforeAnyTask();
         assertFalse(output.contains("starting the epoch again"), "no epoch started again:\n" + output);
 
         List<Row> rows = LocalRun.rows(out, "chaos");
@@ -104,6 +109,36 @@ class ExecutorChaosIT {
         // whether a round then completes with both before the next kill 20 s on is a race on 2 vCPUs.
         assertTrue(cluster.executorLogs().size() >= 2 + chaos.kills().size() - 1,
                 "the Workers started replacement executors: " + cluster.executorLogs());
+    }
+
+    /**
+     * In each replacement's own log, the network was first built (DL4J logs that once per JVM) before
+     * the executor ran its first task: no round waited for a replacement to build one.
+     */
+    private static void assertReplacementsBuiltTheirNetworkBeforeAnyTask() throws IOException {
+        int replacements = 0;
+        for (Path log : cluster.executorLogs()) {
+            List<String> lines = Files.readAllLines(log);
+            int prepared = indexOf(lines, "prepared for run");
+            if (prepared < 0) {
+                continue; // one of the run's first executors
+            }
+            replacements++;
+            int built = indexOf(lines, "Starting ComputationGraph");
+            int firstTask = indexOf(lines, "Running task");
+            assertTrue(built >= 0 && built < prepared && (firstTask < 0 || prepared < firstTask),
+                    log + ": network built at line " + built + ", ready at " + prepared + ", first task at " + firstTask);
+        }
+        assertTrue(replacements >= 1, "a replacement prepared: " + cluster.executorLogs());
+    }
+
+    private static int indexOf(List<String> lines, String text) {
+        for (int i = 0; i < lines.size(); i++) {
+            if (lines.get(i).contains(text)) {
+                return i;
+            }
+        }
+        return -1;
     }
 
     @Test
