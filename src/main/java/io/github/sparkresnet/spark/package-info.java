@@ -2,8 +2,9 @@
  * Spark set-up shared by every entry point: the session with the settings the job needs (and, on a
  * cluster, a first executor, or one line saying why none came), the plugin
  * that sets ND4J up in the driver and every executor, the Kryo registrator and bulk INDArray
- * serializer, byte blocks in the block manager, memory probes, and what an executor knows of its own
- * decommissioning.
+ * serializer, byte blocks in the block manager, memory probes, what an executor knows of its own
+ * decommissioning, and what an executor that starts while a run trains prepares before its first task
+ * ({@code JoiningExecutors}: the training packages name the preparation, the plugin runs it).
  *
  * <p>Imports: {@code model} (to switch its fast paths on in each JVM); never {@code train} or
  * {@code cli}.
