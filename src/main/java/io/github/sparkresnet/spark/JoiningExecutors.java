@@ -74,6 +74,8 @@ public final class JoiningExecutors {
             return new HashMap<>(offered);
         }
         if (message instanceof Map<?, ?> map && READY.equals(map.get(READY))) {
+            // a driver JVM outlives its Spark contexts (notebooks): what earlier ones' executors said goes
+            READY_EXECUTORS.keySet().removeIf(key -> !key.startsWith(appId + "/"));
             ready(appId, String.valueOf(map.get(EXECUTOR))).complete(String.valueOf(map.get(REPORT)));
         }
         return null;

@@ -84,6 +84,9 @@ class JoiningExecutorsTest {
 
         assertTrue(JoiningExecutors.ready("app-4", "1").isDone());
         assertFalse(JoiningExecutors.ready("app-5", "1").isDone(), "executor 1 of app-5 has not started");
+        JoiningExecutors.prepare(new InProcess("app-5", "1"));
+        assertTrue(JoiningExecutors.ready("app-5", "1").isDone());
+        assertFalse(JoiningExecutors.ready("app-4", "1").isDone(), "app-4's executors are forgotten once app-5's speak");
     }
 
     @Test
