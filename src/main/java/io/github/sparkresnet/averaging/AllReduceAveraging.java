@@ -2,10 +2,8 @@ package io.github.sparkresnet.averaging;
 
 import io.github.sparkresnet.OutOfMemory;
 import io.github.sparkresnet.model.NetworkState;
-import io.github.sparkresnet.model.ResNet34;
 import io.github.sparkresnet.spark.ByteBlocks;
 import io.github.sparkresnet.spark.JoiningExecutors;
-import io.github.sparkresnet.spark.Nd4jSetup;
 
 import java.util.ArrayList;
 import java.util.Comparator;

@@ -118,7 +118,7 @@ class ExecutorChaosIT {
     private static void assertReplacementsBuiltTheirNetworkBeforeAnyTask() throws IOException {
         int replacements = 0;
         for (Path log : cluster.executorLogs()) {
-            List<String> lines = Files.readAllLines(log);
+            List<String> lines = Files.readAllLines(log, java.nio.charset.StandardCharsets.ISO_8859_1);
             int prepared = indexOf(lines, "prepared for run");
             if (prepared < 0) {
                 continue; // one of the run's first executors

@@ -136,11 +136,23 @@ public final class StandaloneCluster implements AutoCloseable {
         return args.toArray(new String[0]);
     }
 
-    /** Executor logs (stderr) of every application the Workers ran, for assertions and post-mortems. */
+    /**
+     * Executor logs (stderr) of every application the Workers ran, for assertions and post-mortems:
+     * {@code worker-N/APP/EXECUTOR/stderr} under the Workers' work directories, which nothing deletes
+     * while the cluster runs (unlike the executors' local directories, which a departing executor
+     * removes as a walk passes).
+     */
     public List<Path> executorLogs() throws IOException {
-        try (Stream<Path> files = Files.walk(dir)) {
-            return files.filter(p -> p.getFileName().toString().equals("stderr")).sorted().collect(Collectors.toList());
+        List<Path> logs = new java.util.ArrayList<>();
+        try (Stream<Path> workers = Files.list(dir)) {
+            for (Path work : workers.filter(p -> p.getFileName().toString().startsWith("worker-")).collect(Collectors.toList())) {
+                try (Stream<Path> files = Files.walk(work, 3)) {
+                    files.filter(p -> p.getFileName().toString().equals("stderr")).forEach(logs::add);
+                }
+            }
         }
+        logs.sort(null);
+        return logs;
     }
 
     /** Executor JVMs now running (children of the Workers). */
