@@ -33,14 +33,8 @@ final class PlacedRounds<T> extends RDD<T> {
 
     /** {@code round} with partition {@code w} preferring the executor that holds {@code at.get(w)}. */
     static JavaRDD<DataSet> on(JavaRDD<DataSet> round, List<ByteBlocks.Ref> at) {
-        return onExecutors(round, at.stream().map(ref -> new String[] {ref.host(), ref.executorId()})
-                .collect(java.util.stream.Collectors.toList()));
-    }
-
-    /** {@code rdd} with partition {@code p} preferring the executor {@code executors.get(p)} (host, id). */
-    static <T> JavaRDD<T> onExecutors(JavaRDD<T> rdd, List<String[]> executors) {
-        String[] places = executors.stream().map(e -> "executor_" + e[0] + "_" + e[1]).toArray(String[]::new);
-        return new PlacedRounds<>(rdd.rdd(), places, rdd.classTag()).toJavaRDD();
+        String[] places = at.stream().map(ref -> "executor_" + ref.host() + "_" + ref.executorId()).toArray(String[]::new);
+        return new PlacedRounds<>(round.rdd(), places, round.classTag()).toJavaRDD();
     }
 
     @Override

@@ -43,7 +43,7 @@ public final class JoiningExecutors {
      * Driver: executors starting from now on prepare {@code preparation} (its {@link #CLASS} run with
      * the whole map; {@link #RUN} names the run, for {@link #withdraw}).
      */
-    public static void offer(Map<String, String> preparation) {
+    public static synchronized void offer(Map<String, String> preparation) {
         if (!preparation.containsKey(CLASS) || !preparation.containsKey(RUN)) {
             throw new IllegalArgumentException("a preparation names its class and run: " + preparation.keySet());
         }
@@ -51,11 +51,9 @@ public final class JoiningExecutors {
     }
 
     /** Driver: run {@code run} has ended; executors starting from now on prepare nothing for it. */
-    public static void withdraw(String run) {
-        synchronized (JoiningExecutors.class) {
-            if (run.equals(offered.get(RUN))) {
-                offered = Map.of();
-            }
+    public static synchronized void withdraw(String run) {
+        if (run.equals(offered.get(RUN))) {
+            offered = Map.of();
         }
     }
 

@@ -11,6 +11,7 @@ import io.github.sparkresnet.submit.StandaloneCluster;
 
 import java.io.IOException;
 import java.net.ServerSocket;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -118,7 +119,7 @@ class ExecutorChaosIT {
     private static void assertReplacementsBuiltTheirNetworkBeforeAnyTask() throws IOException {
         int replacements = 0;
         for (Path log : cluster.executorLogs()) {
-            List<String> lines = Files.readAllLines(log, java.nio.charset.StandardCharsets.ISO_8859_1);
+            List<String> lines = Files.readAllLines(log, StandardCharsets.ISO_8859_1);
             int prepared = indexOf(lines, "prepared for run");
             if (prepared < 0) {
                 continue; // one of the run's first executors

@@ -143,7 +143,7 @@ public final class StandaloneCluster implements AutoCloseable {
      * removes as a walk passes).
      */
     public List<Path> executorLogs() throws IOException {
-        List<Path> logs = new java.util.ArrayList<>();
+        List<Path> logs = new ArrayList<>();
         try (Stream<Path> workers = Files.list(dir)) {
             for (Path work : workers.filter(p -> p.getFileName().toString().startsWith("worker-")).collect(Collectors.toList())) {
                 try (Stream<Path> files = Files.walk(work, 3)) {
