@@ -12,7 +12,9 @@ import org.apache.spark.api.plugin.SparkPlugin;
  * Runs {@link Nd4jSetup} in the driver and in every executor JVM as it starts, before any task: the
  * networks DL4J builds inside training tasks then get the oneDNN (or cuDNN) layer helpers too. Also
  * has {@code javax.imageio} decode in memory ({@link #decodeImagesInMemory}), and an executor that
- * starts while a run trains prepare for it before Spark offers it tasks ({@link JoiningExecutors}).
+ * starts while a run trains prepare for it before Spark offers it tasks ({@link JoiningExecutors}), and
+ * cached blocks an executor's loss left with one copy get their second when an executor arrives
+ * ({@link CopyRestorer}).
  * Registered through {@code spark.plugins} by {@link SparkSessions} and {@code conf/spark-defaults.conf}.
  */
 public final class Nd4jSparkPlugin implements SparkPlugin {
@@ -21,18 +23,25 @@ public final class Nd4jSparkPlugin implements SparkPlugin {
         return new DriverPlugin() {
             /** Asked for its application id when an executor writes: a cluster assigns it after the plugins start. */
             private SparkContext sc;
+            private CopyRestorer copies;
 
             @Override
             public Map<String, String> init(SparkContext sc, PluginContext ctx) {
                 Nd4jSetup.configure("driver");
                 decodeImagesInMemory();
                 this.sc = sc;
+                this.copies = new CopyRestorer(sc);
                 return Collections.emptyMap();
             }
 
             @Override
             public Object receive(Object message) {
-                return JoiningExecutors.receive(sc.applicationId(), message);
+                return copies.receive(message) ? null : JoiningExecutors.receive(sc.applicationId(), message);
+            }
+
+            @Override
+            public void shutdown() {
+                copies.close();
             }
         };
     }
@@ -44,6 +53,7 @@ public final class Nd4jSparkPlugin implements SparkPlugin {
             public void init(PluginContext ctx, Map<String, String> extraConf) {
                 Nd4jSetup.configure("executor " + ctx.executorID() + " on " + address());
                 decodeImagesInMemory();
+                CopyRestorer.announce(ctx);
                 JoiningExecutors.prepare(ctx);
             }
         };

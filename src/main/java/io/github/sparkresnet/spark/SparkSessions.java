@@ -132,6 +132,10 @@ public final class SparkSessions {
             // default, 5 s, is added to every round that an executor loss interrupts; three retries a
             // second apart still ride out a transient network error.
             conf.setIfMissing("spark.shuffle.io.retryWait", "1s");
+            // A cached block with two copies (the pair's rows) that loses one to an
+            // executor's loss gets a new one on another executor at once, where there is one
+            // (CopyRestorer covers the executors that arrive later).
+            conf.setIfMissing("spark.storage.replication.proactive", "true");
         }
         // ND4J set-up (oneDNN helpers, start-up log) in the driver and every executor.
         String plugins = conf.get("spark.plugins", "");

@@ -41,6 +41,8 @@ class SparkSessionsTest {
         assertFalse(conf.contains("spark.rpc.message.maxSize"));
         // a read cut by an executor's death goes on to the block's copy after a second, not Spark's 5 s
         assertEquals(1, JavaUtils.timeStringAsSec(conf.get("spark.shuffle.io.retryWait")));
+        // a cached block's copy lost with an executor is made again at once where another executor is
+        assertEquals("true", conf.get("spark.storage.replication.proactive"));
     }
 
     @Test
