@@ -53,7 +53,7 @@ public final class CopyRestorer implements AutoCloseable {
     private static final String EXECUTOR = "executor";
 
     private final SparkContext sc;
-    private final ExecutorService worker = Executors.newSingleThreadExecutor(r -> {
+    private final ExecutorService copier = Executors.newSingleThreadExecutor(r -> {
         Thread t = new Thread(r, "sparkresnet-copy-restorer");
         t.setDaemon(true);
         return t;
@@ -81,7 +81,7 @@ public final class CopyRestorer implements AutoCloseable {
         if (message instanceof Map<?, ?> map && ARRIVED.equals(map.get(ARRIVED))) {
             String arrived = String.valueOf(map.get(EXECUTOR));
             if (!sc.isLocal()) {
-                worker.execute(() -> restore(arrived));
+                copier.execute(() -> restore(arrived));
             }
             return true;
         }
@@ -90,7 +90,7 @@ public final class CopyRestorer implements AutoCloseable {
 
     @Override
     public void close() {
-        worker.shutdownNow();
+        copier.shutdownNow();
     }
 
     private void restore(String arrived) {
@@ -143,7 +143,7 @@ public final class CopyRestorer implements AutoCloseable {
     }
 
     /** RDDs cached with more than one copy, and how many. */
-    static Map<Integer, Integer> copiesWanted(SparkContext sc) {
+    private static Map<Integer, Integer> copiesWanted(SparkContext sc) {
         Map<Integer, Integer> wanted = new TreeMap<>();
         for (Map.Entry<Object, RDD<?>> rdd : JavaConverters.mapAsJavaMap(sc.getPersistentRDDs()).entrySet()) {
             int copies = rdd.getValue().getStorageLevel().replication();
