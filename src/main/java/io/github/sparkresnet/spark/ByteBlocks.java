@@ -2,6 +2,7 @@ package io.github.sparkresnet.spark;
 
 import io.netty.buffer.ByteBuf;
 import java.io.Serializable;
+import java.lang.ref.SoftReference;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.util.ArrayDeque;
@@ -44,7 +45,10 @@ import scala.reflect.ClassTag$;
  *   <li>{@link #put}: a buffer from {@link #allocate}. Buffers are recycled: allocating and zeroing a
  *       fresh buffer of a few hundred MB costs more than filling it (0.1-0.7 s against 0.04 s for
  *       255 MB, measured), and the all-reduce writes the same sizes every round. A buffer is reused
- *       once its block is removed; {@link #releasePool} hands the spare ones to the garbage collector.</li>
+ *       once its block is removed; {@link #releasePool} hands the spare ones to the garbage collector.
+ *       This class holds them softly, spare or in a block the block manager spilled to disk: the
+ *       block manager bounds only the memory it stores, and a few spares of a few hundred MB each
+ *       would otherwise fill a small executor's heap; the collector takes them before it would fail.</li>
  *   <li>{@link #putView}: views of memory the caller owns (a network's parameters), published
  *       without a copy. The caller must not change that memory until it has removed the block; the
  *       block keeps the owner reachable until then.</li>
@@ -70,13 +74,19 @@ public final class ByteBlocks {
     /** Copies peers sent here that a sweep is removing: claimed, so two sweeps never remove the same one. */
     private static final java.util.Set<String> COPIES_BEING_REMOVED = new java.util.HashSet<>();
     /** Buffers of removed blocks, by capacity. */
-    private static final Map<Integer, ArrayDeque<ByteBuffer>> SPARE = new HashMap<>();
+    private static final Map<Integer, ArrayDeque<SoftReference<ByteBuffer>>> SPARE = new HashMap<>();
 
     private ByteBlocks() {
     }
 
-    /** A stored block's memory, and what keeps it valid: its own buffer (recyclable), or the owner of views. */
-    private record Stored(ByteBuffer own, Object owner) {
+    /**
+     * A stored block's memory, and what keeps it valid: its own buffer (recyclable; the block manager
+     * holds it strongly while the block is in memory), or the owner of views.
+     */
+    private record Stored(SoftReference<ByteBuffer> own, Object owner) {
+        static Stored own(ByteBuffer buffer) {
+            return new Stored(new SoftReference<>(buffer), null);
+        }
     }
 
     /**
@@ -160,8 +170,11 @@ public final class ByteBlocks {
 
     /** A buffer of {@code bytes} bytes, native byte order, position 0: recycled if one is spare. */
     public static synchronized ByteBuffer allocate(int bytes) {
-        ArrayDeque<ByteBuffer> spare = SPARE.get(bytes);
-        ByteBuffer b = spare == null ? null : spare.poll();
+        ArrayDeque<SoftReference<ByteBuffer>> spare = SPARE.get(bytes);
+        ByteBuffer b = null;
+        while (b == null && spare != null && !spare.isEmpty()) {
+            b = spare.poll().get(); // null when the collector took it
+        }
         return (b == null ? ByteBuffer.allocate(bytes) : b.clear()).order(ByteOrder.nativeOrder());
     }
 
@@ -170,7 +183,7 @@ public final class ByteBlocks {
      * under {@code name} in this JVM, replacing a block of that name left by an earlier attempt.
      */
     public static Ref put(String name, ByteBuffer bytes) {
-        return store(name, new ByteBuffer[] {bytes}, new Stored(bytes, null), 1);
+        return store(name, new ByteBuffer[] {bytes}, Stored.own(bytes), 1);
     }
 
     /**
@@ -179,7 +192,7 @@ public final class ByteBlocks {
      * master's answer of where they went is in the returned {@link Ref}.
      */
     public static Ref put(String name, ByteBuffer bytes, int copies) {
-        return store(name, new ByteBuffer[] {bytes}, new Stored(bytes, null), copies);
+        return store(name, new ByteBuffer[] {bytes}, Stored.own(bytes), copies);
     }
 
     /**
@@ -321,9 +334,10 @@ public final class ByteBlocks {
 
     /** Takes back a buffer from {@link #allocate} that no block holds. */
     private static synchronized void spare(ByteBuffer buffer) {
-        ArrayDeque<ByteBuffer> spare = SPARE.computeIfAbsent(buffer.capacity(), c -> new ArrayDeque<>());
+        ArrayDeque<SoftReference<ByteBuffer>> spare = SPARE.computeIfAbsent(buffer.capacity(), c -> new ArrayDeque<>());
+        spare.removeIf(ref -> ref.get() == null);
         if (spare.size() < SPARES_PER_SIZE) {
-            spare.push(buffer);
+            spare.push(new SoftReference<>(buffer));
         }
     }
 
@@ -355,8 +369,9 @@ public final class ByteBlocks {
             }
         }
         for (Stored freed : claimed.values()) {
-            if (freed.own() != null) {
-                spare(freed.own());
+            ByteBuffer own = freed.own() == null ? null : freed.own().get();
+            if (own != null) {
+                spare(own);
             }
         }
         return claimed.size() + received;
