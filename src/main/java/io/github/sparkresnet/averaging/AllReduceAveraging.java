@@ -42,7 +42,8 @@ import scala.collection.JavaConverters;
  * its executor's block manager ({@link ReplicaRound}). In the second, task {@code i} reads slice
  * {@code i} of every worker that trained, averages it and publishes the mean ({@link SliceAverage}):
  * the averaged state is then those slices, spread over the executors, and the next round's workers
- * read them all. Each worker sends and receives about 2 P (W-1)/W bytes a round for a state of P
+ * read them all. A round with one worker (after a loss, or a run of one) is one job: the mean of one
+ * state is that state, so its worker publishes copies of its state as the mean itself. Each worker sends and receives about 2 P (W-1)/W bytes a round for a state of P
  * bytes and W workers (reduce-scatter, then all-gather), whatever W; the driver sends each job a
  * list of block locations and receives a few numbers per task. It reads the averaged state itself
  * only when asked for {@link #network()} (after every epoch: evaluation and checkpoint), and writes
@@ -270,7 +271,10 @@ public final class AllReduceAveraging implements Averaging {
         ReplicaRound.Inputs inputs = parametersOnly
                 ? new ReplicaRound.Inputs(state, true, moments, Map.copyOf(ownMoments), Map.copyOf(ownMomentsJob))
                 : ReplicaRound.Inputs.wholeState(state);
-        ReplicaRound fit = new ReplicaRound(blocks, fitJob, workers, configuration, inputs, rate, recorder);
+        // a round's only worker publishes the mean itself: the mean of one state is that state
+        boolean alone = n == 1 && !parametersOnly;
+        ReplicaRound fit = new ReplicaRound(blocks, fitJob, workers, configuration, inputs, rate, recorder,
+                alone ? copies() : 0);
         JavaRDD<DataSet> placed = parametersOnly && moments == null && !jsc.sc().isLocal()
                 ? PlacedRounds.on(round, IntStream.range(0, n).mapToObj(w -> ownMoments.get(w).get(0))
                         .collect(Collectors.toList()))
@@ -280,7 +284,12 @@ public final class AllReduceAveraging implements Averaging {
         costs.fitJob(System.nanoTime() - t0, reports);
         List<ReplicaRound.Report> trained = reports.stream().filter(r -> r.images() > 0)
                 .sorted(Comparator.comparingInt(ReplicaRound.Report::worker)).collect(Collectors.toList());
-        if (!trained.isEmpty()) {
+        if (alone && !trained.isEmpty()) {
+            state = trained.get(0).slices();
+            costs.meanPublishedByFit();
+            driverCurrent = false;
+            iterations += frequency;
+        } else if (!trained.isEmpty()) {
             long t1 = System.nanoTime();
             // With copies, the state the round started from stays until the next round: a round that fails
             // while it is averaged is fitted again from it. Without, it goes as before, and such a

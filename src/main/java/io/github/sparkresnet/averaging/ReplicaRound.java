@@ -10,6 +10,7 @@ import io.github.sparkresnet.spark.ThisExecutor;
 import com.esotericsoftware.kryo.DefaultSerializer;
 import com.esotericsoftware.kryo.serializers.JavaSerializer;
 import java.io.Serializable;
+import java.nio.ByteBuffer;
 import java.util.ArrayList;
 import java.util.Iterator;
 import java.util.List;
@@ -36,6 +37,11 @@ import org.slf4j.LoggerFactory;
  * blocks), or the averaged moments after the driver has synchronised them ({@link Inputs#moments}).
  * It publishes them as slices of their own, for its next fit or that synchronisation.
  *
+ * <p>A round's only worker publishes the round's mean itself ({@code meanCopies}): the mean of one
+ * state is that state, so an averaging job would only copy it. Its task copies its state out of the
+ * replica (whose memory the next round changes) into mean slices, with their copies elsewhere, as
+ * {@link SliceAverage} stores a mean; the same bits, one job a round instead of two.
+ *
  * <p>A worker's slices stay in its own executor: the averaging job reads them there. A worker whose
  * executor Spark is decommissioning sends a copy of each to another executor as well, since the
  * executor leaves as soon as this task ends, before the averaging job can read them. With Spark's
@@ -53,6 +59,7 @@ final class ReplicaRound implements Function2<Integer, Iterator<DataSet>, Iterat
     private final Inputs inputs;
     private final double learningRate;
     private final MinibatchRecorder recorder;
+    private final int meanCopies;
 
     /**
      * The state a round starts from: the averaged slices ({@code state}: the whole state, or the
@@ -88,8 +95,16 @@ final class ReplicaRound implements Function2<Integer, Iterator<DataSet>, Iterat
                   SliceTraffic traffic, long loadNanos, long fitNanos, long publishNanos) implements Serializable {
     }
 
+    /**
+     * Job {@code job}'s fit: each worker publishes its state as {@code slices} slices for the averaging
+     * job; with {@code meanCopies} above 0 the round has one worker, which publishes them as the
+     * round's mean, each with {@code meanCopies} holders (whole state only).
+     */
     ReplicaRound(RoundBlocks blocks, long job, int slices, Broadcast<String> configuration, Inputs inputs,
-                 double learningRate, MinibatchRecorder recorder) {
+                 double learningRate, MinibatchRecorder recorder, int meanCopies) {
+        if (meanCopies > 0 && inputs.parametersOnly()) {
+            throw new IllegalArgumentException("a round's only worker publishes the mean of the whole state only");
+        }
         this.blocks = blocks;
         this.job = job;
         this.oldestRead = blocks.oldestRead(inputs.all());
@@ -98,6 +113,7 @@ final class ReplicaRound implements Function2<Integer, Iterator<DataSet>, Iterat
         this.inputs = inputs;
         this.learningRate = learningRate;
         this.recorder = recorder;
+        this.meanCopies = meanCopies;
     }
 
     @Override
@@ -149,19 +165,24 @@ final class ReplicaRound implements Function2<Integer, Iterator<DataSet>, Iterat
         }
         long t2 = System.nanoTime();
         int copies = ownSliceCopies();
-        List<ByteBlocks.Ref> published = publish(vector, 0, averaged, slices, copies,
-                i -> blocks.workerSlice(job, worker, i));
+        List<ByteBlocks.Ref> published = meanCopies > 0
+                ? publishCopies(vector, averaged, slices, Math.max(copies, meanCopies), i -> blocks.meanSlice(job, i))
+                : publish(vector, 0, averaged, slices, copies, i -> blocks.workerSlice(job, worker, i));
         List<ByteBlocks.Ref> moments = inputs.parametersOnly()
                 ? publish(vector, averaged, vector.length(), slices, copies, i -> blocks.workerMoments(job, worker, i))
                 : List.of();
-        if (copies > 1) {
+        if (copies > 1 && meanCopies == 0) {
             LOG.info("this executor is being decommissioned: worker {}'s slices of job {} copied to executor(s) {}",
                     worker, job, published.stream().flatMap(r -> r.copies().stream()).map(ByteBlocks.Ref::executorId)
                             .distinct().toList());
         }
         // Only a replica whose task got this far or stopped between minibatches goes back: one that
-        // failed inside DL4J is dropped.
-        Replicas.release(blocks.run(), replica, job, inputs.parametersOnly() ? worker : -1);
+        // failed inside DL4J is dropped. One whose state went out as copies may serve the next job.
+        if (meanCopies > 0) {
+            Replicas.returnUnpublished(blocks.run(), replica, job);
+        } else {
+            Replicas.release(blocks.run(), replica, job, inputs.parametersOnly() ? worker : -1);
+        }
         recorder.memory().recordPeak(ProcessMemory.now());
         return List.of(new Report(worker, images, published, moments, traffic, t1 - t0, t2 - t1,
                 System.nanoTime() - t2)).iterator();
@@ -224,6 +245,23 @@ final class ReplicaRound implements Function2<Integer, Iterator<DataSet>, Iterat
      */
     static List<ByteBlocks.Ref> publish(NetworkState vector, long from, long to, int slices, IntFunction<String> name) {
         return publish(vector, from, to, slices, 1, name);
+    }
+
+    /**
+     * Elements [0, to) of {@code vector} as {@code slices} blocks named by {@code name}, each a copy
+     * (the mean of the one vector, as {@link SliceMean} computes it: the same bits) with {@code copies}
+     * holders: the network may change once this returns.
+     */
+    private static List<ByteBlocks.Ref> publishCopies(NetworkState vector, long to, int slices, int copies,
+                                                      IntFunction<String> name) {
+        List<ByteBlocks.Ref> refs = new ArrayList<>(slices);
+        for (int i = 0; i < slices; i++) {
+            long start = NetworkState.sliceStart(to, slices, i);
+            long end = NetworkState.sliceStart(to, slices, i + 1);
+            ByteBuffer copy = ByteBlocks.allocate(Math.toIntExact((end - start) * NetworkState.FLOAT_BYTES));
+            refs.add(ByteBlocks.put(name.apply(i), SliceMean.into(List.<ByteBuffer[]>of(vector.views(start, end)), copy).flip(), copies));
+        }
+        return refs;
     }
 
     /** As {@link #publish(NetworkState, long, long, int, IntFunction)}, each block with {@code copies} holders. */

@@ -18,7 +18,8 @@ import org.deeplearning4j.nn.graph.ComputationGraph;
  * not change until the averaging job after it has read them: a replica handed back after job
  * {@code n} is taken again from job {@code n + 2} on (whose tasks have removed job {@code n}'s blocks,
  * see {@link RoundBlocks}). So a JVM holds as many replicas as it runs workers' tasks in one round:
- * its task slots, or more when a round has more workers than the cluster has slots.
+ * its task slots, or more when a round has more workers than the cluster has slots. A round's only
+ * worker publishes copies instead ({@link ReplicaRound}), and its replica serves the next job.
  *
  * <p>When only parameters are averaged ({@code --averaged parameters}), a replica also holds its
  * worker's own Adam moments, published as that worker's blocks: it serves the same worker again in
@@ -83,8 +84,8 @@ final class Replicas {
     }
 
     /**
-     * Hands back a replica that job {@code job}'s task took and stopped using before it published
-     * anything: any later job may take it.
+     * Hands back a replica that job {@code job}'s task took and published no view of (it stopped
+     * before publishing, or published copies of its state): any later job may take it.
      */
     static void returnUnpublished(String run, ComputationGraph replica, long job) {
         synchronized (IDLE) {

@@ -10,6 +10,7 @@ import java.util.List;
  */
 final class RoundCosts {
     private int rounds;
+    private int roundsAlone;
     private long averageNanos;
     private long fitJobNanos;
     private long fitTaskNanos;
@@ -44,6 +45,11 @@ final class RoundCosts {
         driverCopyNanos += nanos;
     }
 
+    /** A round whose one worker published the mean in its fit: no averaging job. */
+    void meanPublishedByFit() {
+        roundsAlone++;
+    }
+
     void averageJob(long nanos) {
         averageNanos += nanos;
     }
@@ -68,6 +74,7 @@ final class RoundCosts {
 
     void reset() {
         rounds = 0;
+        roundsAlone = 0;
         averageNanos = 0;
         fitJobNanos = 0;
         fitTaskNanos = 0;
@@ -96,6 +103,10 @@ final class RoundCosts {
                 rounds, workers, loadNanos / 1e9 / n, fitNanos / 1e9 / n, publishNanos / 1e9 / n,
                 (fitJobNanos - fitTaskNanos) / 1e9 / rounds, averageNanos / 1e9 / rounds, averageTaskNanos / 1e9 / rounds, traffic.read() / perWorkerRound / 1e6,
                 traffic.fromPeers() / perWorkerRound / 1e6, traffic.overNetwork() / perWorkerRound / 1e6);
+        if (roundsAlone > 0) {
+            line += String.format("; %d of the rounds had one worker, which published the mean itself (no averaging "
+                    + "job)", roundsAlone);
+        }
         if (driverCopies > 0) {
             line += String.format("; the driver copied the state %d times (%.1f s in all)", driverCopies,
                     driverCopyNanos / 1e9);

@@ -10,7 +10,8 @@
  *       averaged state into it, fits, and publishes its new state cut into one slice per worker
  *       ({@code ReplicaRound}). In the averaging job task {@code i} reads slice {@code i} of every
  *       worker, averages it ({@code SliceAverage}, {@code SliceMean}) and publishes the mean. The
- *       averaged state is then those slices, spread over the executors; the driver only sends block
+ *       averaged state is then those slices, spread over the executors (a round's only worker
+ *       publishes copies of its state as the mean in its fit job: the mean of one, without a job); the driver only sends block
  *       locations and reads the state when an epoch ends. With {@code --averaged parameters} each
  *       worker keeps its own Adam moments between rounds, its tasks asked to run where they are
  *       ({@code PlacedRounds}).</li>

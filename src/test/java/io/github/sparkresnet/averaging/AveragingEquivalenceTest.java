@@ -13,6 +13,7 @@ import io.github.sparkresnet.spark.TestSpark;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
 import org.apache.spark.api.java.JavaRDD;
 import org.apache.spark.api.java.JavaSparkContext;
 import org.apache.spark.util.DoubleAccumulator;
@@ -39,6 +40,8 @@ class AveragingEquivalenceTest {
     private final JavaSparkContext jsc = JavaSparkContext.fromSparkContext(TestSpark.get().sparkContext());
     /** Fails the first task that reads a minibatch after it is set, once. */
     private static final AtomicBoolean FAIL_ONCE = new AtomicBoolean();
+    /** Fails the task that reads the second minibatch after it is set to 2, once. */
+    private static final AtomicInteger FAIL_AT_SECOND = new AtomicInteger();
 
     @Test
     void twoWorkersAverageToTheSameStateAsDl4jSpark() {
@@ -58,6 +61,35 @@ class AveragingEquivalenceTest {
         ComputationGraph allReduce = train(Averaging.Kind.ALLREDUCE, start, rounds, 3);
         // dl4j-spark sums three workers in a tree, the all-reduce in worker order: rounding differs
         assertSameState(driver, allReduce, 1e-5);
+    }
+
+    @Test
+    void aRoundWithOneWorkerEndsWithItsStateAsDl4jSparkAveragingOneEnds() {
+        // a two-worker run whose later rounds have one worker each (as after a loss): that worker's
+        // fit publishes the mean itself, without an averaging job
+        ComputationGraph start = ResNet34.build(ResNetConfig.cifarPair().withSeed(8));
+        List<JavaRDD<DataSet>> rounds = rounds(2, new int[] {4, 4});
+        List<JavaRDD<DataSet>> oneWorkerLater = new ArrayList<>(List.of(rounds.get(0)));
+        for (List<DataSet> partition : rounds.get(1).glom().collect()) {
+            oneWorkerLater.add(jsc.parallelize(partition, 1));
+        }
+        ComputationGraph driver = train(Averaging.Kind.DRIVER, start, oneWorkerLater, 2);
+        ComputationGraph allReduce = train(Averaging.Kind.ALLREDUCE, start, oneWorkerLater, 2);
+        assertSameState(driver, allReduce, 1e-5);
+        // and one worker throughout: dl4j-spark's mean of one is that worker's state, bit for bit
+        List<JavaRDD<DataSet>> alone = rounds(1, new int[] {2, 2});
+        ComputationGraph undisturbed = train(Averaging.Kind.ALLREDUCE, start, alone, 1);
+        assertSameState(train(Averaging.Kind.DRIVER, start, alone, 1), undisturbed, 0);
+        // the mean is a copy, not the worker's memory: a round that fails after a minibatch changed
+        // that memory is fitted again from the mean all the same
+        ComputationGraph net = copy(start);
+        try (AllReduceAveraging averaging = new AllReduceAveraging(jsc, net, 1, FREQUENCY, recorder())) {
+            averaging.fitRound(alone.get(0), RATES[0]);
+            FAIL_AT_SECOND.set(2);
+            assertThrows(RoundFailedException.class, () -> averaging.fitRound(failingAtSecond(alone.get(1)), RATES[1]));
+            averaging.fitRound(alone.get(1), RATES[1]);
+            assertSameState(undisturbed, averaging.network(), 0);
+        }
     }
 
     @Test
@@ -326,6 +358,15 @@ class AveragingEquivalenceTest {
         return round.map(d -> {
             if (FAIL_ONCE.getAndSet(false)) {
                 throw new IllegalStateException("injected failure");
+            }
+            return d;
+        });
+    }
+
+    private static JavaRDD<DataSet> failingAtSecond(JavaRDD<DataSet> round) {
+        return round.map(d -> {
+            if (FAIL_AT_SECOND.get() > 0 && FAIL_AT_SECOND.decrementAndGet() == 0) {
+                throw new IllegalStateException("injected failure after a minibatch was fitted");
             }
             return d;
         });
