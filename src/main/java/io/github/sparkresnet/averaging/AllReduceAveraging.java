@@ -406,14 +406,19 @@ public final class AllReduceAveraging implements Averaging {
 
     /**
      * How many executors each mean slice goes to: {@value #STATE_COPIES}, at most the executors there
-     * are; one with {@code --averaged parameters}.
+     * are that are ready; one with {@code --averaged parameters}. A replacement still building its
+     * network is not sent copies (Spark's replication would pick it, the only peer on two executors,
+     * and the round would wait for its busy CPU: measured in the chaos bench); until it is ready the
+     * driver's copies cover the state ({@link #keepCopyOnDriverWhileOneHolderIsLeft}).
      */
     private int copies() {
         // with parameters only a failed round loses the workers' own moments anyway: copies buy nothing
         if (stateCopies <= 1 || jsc.sc().isLocal() || parametersOnly) {
             return 1;
         }
-        return Math.max(1, Math.min(stateCopies, jsc.sc().getExecutorIds().size()));
+        long ready = JavaConverters.seqAsJavaList(jsc.sc().getExecutorIds()).stream()
+                .filter(id -> JoiningExecutors.isReady(jsc.sc(), id)).count();
+        return (int) Math.max(1, Math.min(stateCopies, ready));
     }
 
     /**

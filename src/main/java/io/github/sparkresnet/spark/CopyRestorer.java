@@ -40,10 +40,13 @@ import scala.runtime.AbstractFunction1;
  * Spark's proactive replication does ({@code ReplicateBlock} to the holder's storage endpoint: the
  * holder picks the peer, the copy is reported to the master).
  *
- * <p>The arrival is the executor's plugin starting ({@link #announce}, through {@link Nd4jSparkPlugin}'s
+ * <p>The arrival is the executor's plugin having started ({@link #announce}, through {@link Nd4jSparkPlugin}'s
  * RPC), not the block manager's registration, which comes earlier: until the executor has the
  * application's jars, it cannot read what a peer sends it (the block's metadata names the job's Kryo
- * registrator). The driver side runs on a thread of its own.
+ * registrator). It announces itself once it has prepared what a training run offers
+ * ({@link JoiningExecutors}): copies received meanwhile slowed that preparation (measured in the
+ * chaos bench), and the run trains with a worker fewer until it ends. The driver side runs on a
+ * thread of its own.
  */
 public final class CopyRestorer implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(CopyRestorer.class);
@@ -64,7 +67,7 @@ public final class CopyRestorer implements AutoCloseable {
         this.sc = sc;
     }
 
-    /** Executor plugin, as the executor starts: tells the driver it has arrived. */
+    /** Executor plugin, as the executor starts (after its preparation): tells the driver it has arrived. */
     static void announce(PluginContext ctx) {
         if ("driver".equals(ctx.executorID())) { // local mode
             return;

@@ -6,6 +6,8 @@ import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.function.Consumer;
+import org.apache.spark.SparkConf;
+import org.apache.spark.SparkContext;
 import org.apache.spark.api.plugin.PluginContext;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -64,6 +66,19 @@ public final class JoiningExecutors {
      */
     public static CompletableFuture<String> ready(String appId, String executorId) {
         return READY_EXECUTORS.computeIfAbsent(appId + "/" + executorId, id -> new CompletableFuture<>());
+    }
+
+    /**
+     * Driver: whether executor {@code executorId} of {@code sc} has said it is ready; true where this
+     * job's plugin does not run (a session the job did not configure), as nothing would say so.
+     */
+    public static boolean isReady(SparkContext sc, String executorId) {
+        return isReady(sc.getConf(), sc.applicationId(), executorId);
+    }
+
+    static boolean isReady(SparkConf conf, String appId, String executorId) {
+        return !conf.get("spark.plugins", "").contains(Nd4jSparkPlugin.class.getName())
+                || ready(appId, executorId).isDone();
     }
 
     /** Driver plugin of application {@code appId}: answers an executor's question, or records that it is ready. */

@@ -53,8 +53,8 @@ public final class Nd4jSparkPlugin implements SparkPlugin {
             public void init(PluginContext ctx, Map<String, String> extraConf) {
                 Nd4jSetup.configure("executor " + ctx.executorID() + " on " + address());
                 decodeImagesInMemory();
-                CopyRestorer.announce(ctx);
                 JoiningExecutors.prepare(ctx);
+                CopyRestorer.announce(ctx); // after: the copies it is sent would slow its preparation
             }
         };
     }

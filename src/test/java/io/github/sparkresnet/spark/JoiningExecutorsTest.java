@@ -90,6 +90,16 @@ class JoiningExecutorsTest {
     }
 
     @Test
+    void anExecutorCountsAsReadyOnceItSaysSoWhereTheJobsPluginRuns() {
+        SparkConf withPlugin = new SparkConf().set("spark.plugins", "other.Plugin," + Nd4jSparkPlugin.class.getName());
+        assertFalse(JoiningExecutors.isReady(withPlugin, "app-8", "5"), "executor 5 is still preparing");
+        JoiningExecutors.prepare(new InProcess("app-8", "5"));
+        assertTrue(JoiningExecutors.isReady(withPlugin, "app-8", "5"));
+        // a session without the plugin: no executor would ever say so, so each counts as ready
+        assertTrue(JoiningExecutors.isReady(new SparkConf(), "app-8", "6"));
+    }
+
+    @Test
     void aRunWithdrawsOnlyItsOwnOffer() {
         JoiningExecutors.offer(offer(Recording.class, "run-b"));
         JoiningExecutors.withdraw("run-a"); // an earlier run ending late
