@@ -93,6 +93,8 @@ public final class AllReduceAveraging implements Averaging {
      * once), and Spark already gives up on one that does not register within its network timeout.
      */
     static final int READY_WAIT_SECONDS = 120;
+    /** The minibatch a joining executor's preparation fits when the caller does not say the run's size. */
+    private static final int UNSAID_MINIBATCH = 2;
     /** The job property Spark sets to the job group (SparkContext.SPARK_JOB_GROUP_ID). */
     private static final String JOB_GROUP = "spark.jobGroup.id";
     private final JavaSparkContext jsc;
@@ -158,6 +160,16 @@ public final class AllReduceAveraging implements Averaging {
 
     public AllReduceAveraging(JavaSparkContext jsc, ComputationGraph net, int workers, int frequency, Averaged averaged,
                               MinibatchRecorder recorder) {
+        this(jsc, net, workers, frequency, averaged, UNSAID_MINIBATCH, recorder);
+    }
+
+    /**
+     * As {@link #AllReduceAveraging(JavaSparkContext, ComputationGraph, int, int, Averaged, MinibatchRecorder)},
+     * for workers that fit minibatches of {@code minibatch} images: an executor that joins mid-run
+     * runs its network on one of that size as it prepares.
+     */
+    public AllReduceAveraging(JavaSparkContext jsc, ComputationGraph net, int workers, int frequency, Averaged averaged,
+                              int minibatch, MinibatchRecorder recorder) {
         this.jsc = jsc;
         this.driverNet = net;
         this.workers = workers;
@@ -170,7 +182,7 @@ public final class AllReduceAveraging implements Averaging {
         String json = net.getConfiguration().toJson();
         this.configuration = jsc.broadcast(json);
         if (!jsc.sc().isLocal()) {
-            JoiningExecutors.offer(JoinPreparation.offer(run, json));
+            JoiningExecutors.offer(JoinPreparation.offer(run, json, minibatch, workers, parametersOnly));
         }
         this.iterations = net.getConfiguration().getIterationCount();
         this.epochs = net.getConfiguration().getEpochCount();

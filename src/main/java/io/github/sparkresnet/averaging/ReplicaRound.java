@@ -166,7 +166,7 @@ final class ReplicaRound implements Function2<Integer, Iterator<DataSet>, Iterat
         long t2 = System.nanoTime();
         int copies = ownSliceCopies();
         List<ByteBlocks.Ref> published = meanCopies > 0
-                ? publishCopies(vector, averaged, slices, Math.max(copies, meanCopies), i -> blocks.meanSlice(job, i))
+                ? publishCopies(vector, 0, averaged, slices, Math.max(copies, meanCopies), i -> blocks.meanSlice(job, i))
                 : publish(vector, 0, averaged, slices, copies, i -> blocks.workerSlice(job, worker, i));
         List<ByteBlocks.Ref> moments = inputs.parametersOnly()
                 ? publish(vector, averaged, vector.length(), slices, copies, i -> blocks.workerMoments(job, worker, i))
@@ -248,20 +248,47 @@ final class ReplicaRound implements Function2<Integer, Iterator<DataSet>, Iterat
     }
 
     /**
-     * Elements [0, to) of {@code vector} as {@code slices} blocks named by {@code name}, each a copy
+     * Elements [from, to) of {@code vector} as {@code slices} blocks named by {@code name}, each a copy
      * (the mean of the one vector, as {@link SliceMean} computes it: the same bits) with {@code copies}
      * holders: the network may change once this returns.
      */
-    private static List<ByteBlocks.Ref> publishCopies(NetworkState vector, long to, int slices, int copies,
+    private static List<ByteBlocks.Ref> publishCopies(NetworkState vector, long from, long to, int slices, int copies,
                                                       IntFunction<String> name) {
         List<ByteBlocks.Ref> refs = new ArrayList<>(slices);
         for (int i = 0; i < slices; i++) {
-            long start = NetworkState.sliceStart(to, slices, i);
-            long end = NetworkState.sliceStart(to, slices, i + 1);
+            long start = from + NetworkState.sliceStart(to - from, slices, i);
+            long end = from + NetworkState.sliceStart(to - from, slices, i + 1);
             ByteBuffer copy = ByteBlocks.allocate(Math.toIntExact((end - start) * NetworkState.FLOAT_BYTES));
             refs.add(ByteBlocks.put(name.apply(i), SliceMean.into(List.<ByteBuffer[]>of(vector.views(start, end)), copy).flip(), copies));
         }
         return refs;
+    }
+
+    /**
+     * Runs what a round's task runs after its fit, once, on {@code vector} (a replica being prepared):
+     * its state cut into {@code slices} slices (parameters and moments apart when {@code parametersOnly})
+     * and stored as copies, as a round's only worker stores the mean, then read back and loaded as a
+     * round loads the state. The copy loops are compiled and the slices' buffers allocated before the
+     * executor's first task, which then reads the state into them; the blocks are removed (their
+     * buffers kept for reuse) and the vector's values are what they were.
+     */
+    static void warmUp(NetworkState vector, int slices, boolean parametersOnly, RoundBlocks blocks) {
+        long averaged = parametersOnly ? vector.parameterCount() : vector.length();
+        List<ByteBlocks.Ref> state = new ArrayList<>(publishCopies(vector, 0, averaged, slices, 1,
+                i -> blocks.warmUpSlice(i)));
+        try {
+            load(vector, 0, state, 0, i -> true);
+            if (parametersOnly) {
+                List<ByteBlocks.Ref> moments = publishCopies(vector, averaged, vector.length(), slices, 1,
+                        i -> blocks.warmUpSlice(slices + i));
+                state.addAll(moments);
+                load(vector, averaged, moments, 0, i -> true);
+            }
+        } finally {
+            java.util.Set<String> names = new java.util.HashSet<>();
+            state.forEach(ref -> names.add(ref.name()));
+            ByteBlocks.removeLocal(names::contains);
+        }
     }
 
     /** As {@link #publish(NetworkState, long, long, int, IntFunction)}, each block with {@code copies} holders. */

@@ -5,6 +5,7 @@ import java.util.HashMap;
 import java.util.Iterator;
 import java.util.List;
 import java.util.Map;
+import java.util.function.Consumer;
 import java.util.function.Supplier;
 import org.deeplearning4j.nn.graph.ComputationGraph;
 
@@ -94,19 +95,22 @@ final class Replicas {
     }
 
     /**
-     * Builds a replica of {@code run} for this JVM's first task, and runs it once on a small random
-     * minibatch so that the native kernels and memory it needs are set up: an executor that joins
-     * mid-run is prepared this way while the others train. Any job may take it; every task
-     * overwrites its whole state first.
+     * Builds a replica of {@code run} for this JVM's first task, runs it once on a random minibatch of
+     * {@code minibatch} images (the run's size: the native kernels and the memory of that shape are
+     * set up), then gives it to {@code alsoWith} (what else a round runs, see
+     * {@link ReplicaRound#warmUp}): an executor that joins mid-run is prepared this way while the
+     * others train. Any job may take it; every task overwrites its whole state first.
      */
-    static void prepare(String run, Supplier<ComputationGraph> build) {
+    static void prepare(String run, Supplier<ComputationGraph> build, int minibatch, Consumer<ComputationGraph> alsoWith) {
         ComputationGraph net = build.get();
         org.nd4j.linalg.api.ndarray.INDArray images = org.nd4j.linalg.factory.Nd4j.rand(
-                org.nd4j.linalg.api.buffer.DataType.FLOAT, 2, 3, 32, 32);
+                org.nd4j.linalg.api.buffer.DataType.FLOAT, minibatch, 3, 32, 32);
         org.nd4j.linalg.api.ndarray.INDArray labels = net.outputSingle(images).mul(0);
-        labels.putScalar(0, 0, 1);
-        labels.putScalar(1, 0, 1);
+        for (int i = 0; i < minibatch; i++) {
+            labels.putScalar(i, i % labels.size(1), 1);
+        }
         net.fit(new org.nd4j.linalg.dataset.DataSet(images, labels));
+        alsoWith.accept(net);
         synchronized (IDLE) {
             IDLE.keySet().removeIf(other -> !other.equals(run));
             IDLE.computeIfAbsent(run, r -> new ArrayList<>()).add(new Idle(net, 0, -1, -1));

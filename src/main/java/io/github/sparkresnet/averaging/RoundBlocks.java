@@ -38,6 +38,14 @@ record RoundBlocks(String run) implements Serializable {
         return name(job, "m" + slice);
     }
 
+    /**
+     * Slice {@code slice} of what a joining executor stores and removes while it prepares
+     * ({@link ReplicaRound#warmUp}); of no job (no sweep takes it).
+     */
+    String warmUpSlice(int slice) {
+        return PREFIX + "warmup_" + run + "_" + slice;
+    }
+
     /** Slice {@code slice} of the driver's network, published before job {@code job} (seeding the workers). */
     String driverSlice(long job, int slice) {
         return name(job, "d" + slice);

@@ -564,7 +564,7 @@ public final class TrainingJob {
     private Averaging averaging(JavaSparkContext jsc, ComputationGraph net, int workers, MinibatchRecorder recorder) {
         return switch (config.averaging) {
             case ALLREDUCE -> new AllReduceAveraging(jsc, net, workers, config.averagingFrequency, config.averaged,
-                    recorder);
+                    config.batchSizePerWorker, recorder);
             case DRIVER -> new DriverAveraging(jsc, net, config.driverAveraging(), workers, recorder);
         };
     }

@@ -2,13 +2,17 @@ package io.github.sparkresnet.averaging;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertSame;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.github.sparkresnet.model.NetworkState;
 import io.github.sparkresnet.model.ResNet34;
 import io.github.sparkresnet.model.ResNetConfig;
+import io.github.sparkresnet.spark.TestSpark;
 
 import java.nio.ByteBuffer;
 import java.util.List;
+import org.apache.spark.storage.BlockManager;
+import org.apache.spark.storage.TestBlockId;
 import org.deeplearning4j.nn.graph.ComputationGraph;
 import org.junit.jupiter.api.Test;
 import org.nd4j.linalg.api.buffer.DataType;
@@ -28,7 +32,7 @@ class ReplicasTest {
     void theFirstTaskTakesThePreparedReplicaAndThePreparationLeavesNoTraceInWhatItComputes() {
         ComputationGraph reference = ResNet34.build(ResNetConfig.cifarPair().withSeed(4));
         reference.fit(minibatch(8, 1)); // an averaged state with Adam moments and counters of its own
-        Replicas.prepare("joined-run", () -> ResNet34.fromJson(CONF));
+        Replicas.prepare("joined-run", () -> ResNet34.fromJson(CONF), 8, net -> { });
         ComputationGraph prepared = Replicas.acquire("joined-run", 7, -1, -1, () -> {
             throw new AssertionError("the prepared replica was not taken");
         }).net();
@@ -48,8 +52,8 @@ class ReplicasTest {
 
     @Test
     void anotherRunsPreparationFreesTheIdleReplicasOfTheLastOne() {
-        Replicas.prepare("first-run", () -> ResNet34.fromJson(CONF));
-        Replicas.prepare("second-run", () -> ResNet34.fromJson(CONF));
+        Replicas.prepare("first-run", () -> ResNet34.fromJson(CONF), 2, net -> { });
+        Replicas.prepare("second-run", () -> ResNet34.fromJson(CONF), 2, net -> { });
         try {
             ComputationGraph built = ResNet34.fromJson(CONF);
             assertSame(built, Replicas.acquire("first-run", 7, -1, -1, () -> built).net(),
@@ -57,6 +61,24 @@ class ReplicasTest {
         } finally {
             Replicas.drop("first-run");
             Replicas.drop("second-run");
+        }
+    }
+
+    @Test
+    void theRoundsWarmUpLeavesTheReplicasStateAsItWasAndNoBlockBehind() {
+        TestSpark.get(); // a block manager in this JVM
+        BlockManager blockManager = org.apache.spark.SparkEnv.get().blockManager();
+        ComputationGraph net = ResNet34.fromJson(CONF);
+        net.fit(minibatch(8, 5)); // moments that are not zero
+        float[] before = floats(net);
+        RoundBlocks blocks = new RoundBlocks("warm-run");
+        for (boolean parametersOnly : new boolean[] {false, true}) {
+            ReplicaRound.warmUp(new NetworkState(net), 3, parametersOnly, blocks);
+            assertArrayEquals(before, floats(net), "the warm-up changed the replica (parameters only: " + parametersOnly + ")");
+            for (int i = 0; i < 6; i++) {
+                assertTrue(blockManager.getLocalBytes(new TestBlockId(blocks.warmUpSlice(i))).isEmpty(),
+                        "block " + blocks.warmUpSlice(i) + " was left behind");
+            }
         }
     }
 
