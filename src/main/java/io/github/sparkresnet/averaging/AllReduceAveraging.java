@@ -43,8 +43,9 @@ import scala.collection.JavaConverters;
  * {@code i} of every worker that trained, averages it and publishes the mean ({@link SliceAverage}):
  * the averaged state is then those slices, spread over the executors, and the next round's workers
  * read them all. A round with one worker (after a loss, or a run of one) is one job: the mean of one
- * state is that state, so its worker publishes copies of its state as the mean itself. Each worker sends and receives about 2 P (W-1)/W bytes a round for a state of P
- * bytes and W workers (reduce-scatter, then all-gather), whatever W; the driver sends each job a
+ * state is that state, so its worker publishes copies of its state as the mean itself. Each worker
+ * sends and receives about 2 P (W-1)/W bytes a round for a state of P bytes and W workers
+ * (reduce-scatter, then all-gather), whatever W; the driver sends each job a
  * list of block locations and receives a few numbers per task. It reads the averaged state itself
  * only when asked for {@link #network()} (after every epoch: evaluation and checkpoint), and writes
  * it only to start the workers ({@link #rewind()}, and the first round).

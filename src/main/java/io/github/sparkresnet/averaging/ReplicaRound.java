@@ -15,8 +15,10 @@ import java.util.ArrayList;
 import java.util.Iterator;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.function.IntFunction;
 import java.util.function.IntPredicate;
+import java.util.stream.Collectors;
 import org.apache.spark.api.java.function.Function2;
 import org.apache.spark.broadcast.Broadcast;
 import org.deeplearning4j.nn.graph.ComputationGraph;
@@ -285,8 +287,7 @@ final class ReplicaRound implements Function2<Integer, Iterator<DataSet>, Iterat
                 load(vector, averaged, moments, 0, i -> true);
             }
         } finally {
-            java.util.Set<String> names = new java.util.HashSet<>();
-            state.forEach(ref -> names.add(ref.name()));
+            Set<String> names = state.stream().map(ByteBlocks.Ref::name).collect(Collectors.toSet());
             ByteBlocks.removeLocal(names::contains);
         }
     }

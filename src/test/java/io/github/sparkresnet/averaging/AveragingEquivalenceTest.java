@@ -68,11 +68,7 @@ class AveragingEquivalenceTest {
         // a two-worker run whose later rounds have one worker each (as after a loss): that worker's
         // fit publishes the mean itself, without an averaging job
         ComputationGraph start = ResNet34.build(ResNetConfig.cifarPair().withSeed(8));
-        List<JavaRDD<DataSet>> rounds = rounds(2, new int[] {4, 4});
-        List<JavaRDD<DataSet>> oneWorkerLater = new ArrayList<>(List.of(rounds.get(0)));
-        for (List<DataSet> partition : rounds.get(1).glom().collect()) {
-            oneWorkerLater.add(jsc.parallelize(partition, 1));
-        }
+        List<JavaRDD<DataSet>> oneWorkerLater = oneWorkerAfterTheFirst(rounds(2, new int[] {4, 4}));
         ComputationGraph driver = train(Averaging.Kind.DRIVER, start, oneWorkerLater, 2);
         ComputationGraph allReduce = train(Averaging.Kind.ALLREDUCE, start, oneWorkerLater, 2);
         assertSameState(driver, allReduce, 1e-5);
@@ -119,10 +115,7 @@ class AveragingEquivalenceTest {
         // line, as Rounds hands them out when one executor is left
         ComputationGraph start = ResNet34.build(ResNetConfig.cifarPair().withSeed(9));
         List<JavaRDD<DataSet>> rounds = rounds(2, new int[] {4, 4});
-        List<JavaRDD<DataSet>> reassigned = new ArrayList<>(List.of(rounds.get(0)));
-        for (List<DataSet> partition : rounds.get(1).glom().collect()) {
-            reassigned.add(jsc.parallelize(partition, 1));
-        }
+        List<JavaRDD<DataSet>> reassigned = oneWorkerAfterTheFirst(rounds);
         double[] rates = {RATES[0], RATES[1], RATES[1] + 1e-4};
         ComputationGraph failureFree = copy(start);
         try (AllReduceAveraging averaging = new AllReduceAveraging(jsc, failureFree, 2, FREQUENCY, recorder())) {
@@ -361,6 +354,15 @@ class AveragingEquivalenceTest {
             }
             return d;
         });
+    }
+
+    /** Round 0, then each partition of round 1 as a round of its own: one worker each, in line. */
+    private List<JavaRDD<DataSet>> oneWorkerAfterTheFirst(List<JavaRDD<DataSet>> rounds) {
+        List<JavaRDD<DataSet>> out = new ArrayList<>(List.of(rounds.get(0)));
+        for (List<DataSet> partition : rounds.get(1).glom().collect()) {
+            out.add(jsc.parallelize(partition, 1));
+        }
+        return out;
     }
 
     private static JavaRDD<DataSet> failingAtSecond(JavaRDD<DataSet> round) {
