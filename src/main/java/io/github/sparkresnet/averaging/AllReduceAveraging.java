@@ -297,31 +297,13 @@ public final class AllReduceAveraging implements Averaging {
         costs.fitJob(System.nanoTime() - t0, reports);
         List<ReplicaRound.Report> trained = reports.stream().filter(r -> r.images() > 0)
                 .sorted(Comparator.comparingInt(ReplicaRound.Report::worker)).collect(Collectors.toList());
-        if (alone && !trained.isEmpty()) {
-            state = trained.get(0).slices();
-            costs.meanPublishedByFit();
-            driverCurrent = false;
-            iterations += frequency;
-        } else if (!trained.isEmpty()) {
-            long t1 = System.nanoTime();
-            // With copies, the state the round started from stays until the next round: a round that fails
-            // while it is averaged is fitted again from it. Without, it goes as before, and such a
-            // failure loses it.
-            int copies = copies();
-            long startedFrom = blocks.oldestRead(inputs.all());
-            boolean keep = copies > 1 && !parametersOnly;
-            try {
-                state = average(trained.stream().map(ReplicaRound.Report::slices).collect(Collectors.toList()),
-                        trained.stream().mapToInt(ReplicaRound.Report::worker).toArray(), keep ? startedFrom : fitJob,
-                        fitJob, copies);
-            } catch (RoundFailedException e) {
-                if (!keep) {
-                    throw new RoundLostException(e.getMessage() + "; the state the round started from was not kept "
-                            + "(it has no copies)", e);
-                }
-                throw e;
+        if (!trained.isEmpty()) {
+            if (alone) {
+                state = trained.get(0).slices();
+                costs.meanPublishedByFit();
+            } else {
+                state = averageOf(trained, blocks.oldestRead(inputs.all()), fitJob);
             }
-            costs.averageJob(System.nanoTime() - t1);
             driverCurrent = false;
             iterations += frequency;
             if (parametersOnly) {
@@ -342,6 +324,32 @@ public final class AllReduceAveraging implements Averaging {
         epochs++;
         learningRate = rate;
         roundsSinceDriverCopy++;
+    }
+
+    /**
+     * The averaging job of fit job {@code fitJob}, whose workers {@code trained} started from the state
+     * of job {@code startedFrom}: the mean slices.
+     */
+    private List<ByteBlocks.Ref> averageOf(List<ReplicaRound.Report> trained, long startedFrom, long fitJob) {
+        long t0 = System.nanoTime();
+        // With copies, the state the round started from stays until the next round: a round that fails
+        // while it is averaged is fitted again from it. Without, it goes as before, and such a
+        // failure loses it.
+        int copies = copies();
+        boolean keep = copies > 1 && !parametersOnly;
+        try {
+            List<ByteBlocks.Ref> mean = average(trained.stream().map(ReplicaRound.Report::slices)
+                            .collect(Collectors.toList()), trained.stream().mapToInt(ReplicaRound.Report::worker).toArray(),
+                    keep ? startedFrom : fitJob, fitJob, copies);
+            costs.averageJob(System.nanoTime() - t0);
+            return mean;
+        } catch (RoundFailedException e) {
+            if (!keep) {
+                throw new RoundLostException(e.getMessage() + "; the state the round started from was not kept "
+                        + "(it has no copies)", e);
+            }
+            throw e;
+        }
     }
 
     /**
@@ -429,9 +437,7 @@ public final class AllReduceAveraging implements Averaging {
         if (stateCopies <= 1 || jsc.sc().isLocal() || parametersOnly) {
             return 1;
         }
-        long ready = JavaConverters.seqAsJavaList(jsc.sc().getExecutorIds()).stream()
-                .filter(id -> JoiningExecutors.isReady(jsc.sc(), id)).count();
-        return (int) Math.max(1, Math.min(stateCopies, ready));
+        return Math.max(1, Math.min(stateCopies, JoiningExecutors.readyExecutors(jsc.sc())));
     }
 
     /**

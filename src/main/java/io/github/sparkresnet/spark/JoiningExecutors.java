@@ -11,6 +11,7 @@ import org.apache.spark.SparkContext;
 import org.apache.spark.api.plugin.PluginContext;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
+import scala.collection.JavaConverters;
 
 /**
  * What an executor that starts while a run trains does before it takes any task: it asks the driver
@@ -69,13 +70,17 @@ public final class JoiningExecutors {
     }
 
     /**
-     * Driver: whether executor {@code executorId} of {@code sc} has said it is ready; true where this
-     * job's plugin does not run (a session the job did not configure), as nothing would say so.
+     * Driver: how many of {@code sc}'s executors have said they are ready; all of them where this
+     * job's plugin does not run (a session the job did not configure), as none would say so.
      */
-    public static boolean isReady(SparkContext sc, String executorId) {
-        return isReady(sc.getConf(), sc.applicationId(), executorId);
+    public static int readyExecutors(SparkContext sc) {
+        SparkConf conf = sc.getConf(); // a copy: taken once
+        String app = sc.applicationId();
+        return (int) JavaConverters.seqAsJavaList(sc.getExecutorIds()).stream()
+                .filter(id -> isReady(conf, app, id)).count();
     }
 
+    /** Driver: whether executor {@code executorId} of application {@code appId}, run with {@code conf}, is ready. */
     static boolean isReady(SparkConf conf, String appId, String executorId) {
         return !conf.get("spark.plugins", "").contains(Nd4jSparkPlugin.class.getName())
                 || ready(appId, executorId).isDone();
