@@ -18,8 +18,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import org.apache.spark.sql.Row;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -38,33 +36,22 @@ class DecommissionIT {
 
     @TempDir
     static Path dir;
-    private static StandaloneCluster cluster;
-
-    @BeforeAll
-    static void start() throws Exception {
-        cluster = StandaloneCluster.start(dir.resolve("cluster"), 2, 1, "3g",
-                Map.of("spark.decommission.enabled", "true"));
-    }
-
-    @AfterAll
-    static void stop() {
-        if (cluster != null) {
-            cluster.close();
-        }
-    }
 
     @Test
     void aDecommissionedExecutorsWorkerLeavesAtARoundBoundaryWithNoRoundRedone() throws Exception {
-        Decommissioned d = decommissionDuringRound2(cluster, dir.resolve("out"), "decom");
-        String output = d.output();
-        assertFalse(d.executor().isAlive(), "the decommissioned executor left");
-        // The job sees the decommission at a round boundary ("is being decommissioned"), or, when the
-        // executor ends its last task and exits within the round the notice came in, sees it gone at
-        // the next boundary; either way with the round's work kept.
-        assertTrue(output.matches("(?s).*executor \\d+ left, decommissioned, after round \\d+ of epoch \\d.*"),
-                "the job saw it leave:\n" + output);
-        List<String> copied = executorLines(cluster, "this executor is being decommissioned");
-        assertFalse(copied.isEmpty(), "the leaving executor's worker copied its slices before its task ended");
+        try (StandaloneCluster own = StandaloneCluster.start(dir.resolve("cluster"), 2, 1, "3g",
+                Map.of("spark.decommission.enabled", "true"))) {
+            Decommissioned d = decommissionDuringRound2(own, dir.resolve("out"), "decom");
+            String output = d.output();
+            assertFalse(d.executor().isAlive(), "the decommissioned executor left");
+            // The job sees the decommission at a round boundary ("is being decommissioned"), or, when the
+            // executor ends its last task and exits within the round the notice came in, sees it gone at
+            // the next boundary; either way with the round's work kept.
+            assertTrue(output.matches("(?s).*executor \\d+ left, decommissioned, after round \\d+ of epoch \\d.*"),
+                    "the job saw it leave:\n" + output);
+            List<String> copied = executorLines(own, "this executor is being decommissioned");
+            assertFalse(copied.isEmpty(), "the leaving executor's worker copied its slices before its task ended");
+        }
     }
 
     /**
@@ -107,7 +94,8 @@ class DecommissionIT {
         // the round: docs/reliability.md.)
         String during = ExecutorChaos.awaitRunningJob(uiPort, "all-reduce fit \\(job 4\\)", running.process(),
                 Duration.ofMinutes(8));
-        assertFalse(during.isEmpty(), "round 2 of epoch 1 was fitted:\n" + running.output());
+        assertFalse(during.isEmpty(), "round 2 of epoch 1 was fitted:\n" + running.output()
+                + "\nthe cluster's logs:\n" + on.problems());
         ProcessHandle executor = on.executors().get(0);
         decommissionWorkerOf(executor);
         ScriptRun run = running.await(Duration.ofMinutes(15));
@@ -115,7 +103,7 @@ class DecommissionIT {
         output.lines().filter(l -> l.contains("executor ") && (l.contains("decommission") || l.contains(" joined:")
                 || l.contains(" lost ") || l.contains(" left "))).forEach(l -> System.out.println("decommission event: " + l));
 
-        assertEquals(0, run.exitCode(), output);
+        assertEquals(0, run.exitCode(), output + "\nthe cluster's logs:\n" + on.problems());
         assertFalse(output.contains("lost in round"), "no round was lost:\n" + output);
         assertFalse(output.contains("fitting it again"), "no round was fitted again:\n" + output);
         assertFalse(output.contains("starting the epoch again"), "no epoch started again:\n" + output);

@@ -116,6 +116,29 @@ public final class StandaloneCluster implements AutoCloseable {
         }
     }
 
+    /**
+     * The Master's and Workers' log lines that say something failed, and the last lines of each
+     * executor's stderr: for an assertion's message when an application ended early, since the
+     * cluster's directory goes with the test.
+     */
+    public String problems() {
+        StringBuilder out = new StringBuilder();
+        try {
+            for (Path log : daemonLogs()) {
+                Files.readAllLines(log).stream().filter(l -> l.matches(".*(ERROR|WARN|Exception|[Ff]ailed|FAILED|exited).*"))
+                        .limit(40).forEach(l -> out.append(log.getFileName()).append(": ").append(l).append('\n'));
+            }
+            for (Path log : executorLogs()) {
+                List<String> lines = Files.readAllLines(log);
+                lines.subList(Math.max(0, lines.size() - 15), lines.size())
+                        .forEach(l -> out.append(dir.relativize(log)).append(": ").append(l).append('\n'));
+            }
+        } catch (IOException | java.io.UncheckedIOException e) {
+            out.append("(reading the cluster's logs failed: ").append(e).append(")\n");
+        }
+        return out.toString();
+    }
+
     public String masterUrl() {
         return "spark://127.0.0.1:" + masterPort;
     }
