@@ -12,6 +12,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.security.SecureRandom;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HexFormat;
 import java.util.List;
@@ -43,6 +44,10 @@ class SecureClusterIT {
         Map<String, String> locked = Map.of("spark.authenticate", "true", "spark.authenticate.secret", SECRET,
                 "spark.network.crypto.enabled", "true", "spark.network.crypto.saslFallback", "false");
         try (StandaloneCluster cluster = StandaloneCluster.start(dir.resolve("cluster"), 2, 1, "3g", locked)) {
+            // The wrong secret is refused only after Spark's registration attempts (about a minute of
+            // waiting), so that submission runs beside the others.
+            ScriptRun.Running intruder = ScriptRun.start(StandaloneCluster.SUBMIT_ENV, "submit/standalone.sh",
+                    cluster.submitArgs(2, trainArgs(secretFile("wrong", "not-" + SECRET), "intruder", data, out)));
             ScriptRun run = submit(cluster, secretFile("secret", SECRET), "secure", data, out);
             assertEquals(0, run.exitCode(), run.output());
             assertTrue(run.output().contains("security: authentication on, network encryption on, local I/O encryption on"),
@@ -59,7 +64,7 @@ class SecureClusterIT {
             assertEquals(0, plan.exitCode(), plan.output());
             assertTrue(plan.output().contains("option run-id = secure-plan"), plan.output());
 
-            ScriptRun refused = submit(cluster, secretFile("wrong", "not-" + SECRET), "intruder", data, out);
+            ScriptRun refused = intruder.await(Duration.ofMinutes(10));
             assertNotEquals(0, refused.exitCode(), refused.output());
             List<String> errors = refused.output().lines().filter(l -> l.startsWith("error: ")).collect(Collectors.toList());
             assertEquals(1, errors.size(), refused.output());
@@ -74,14 +79,19 @@ class SecureClusterIT {
 
     private ScriptRun submit(StandaloneCluster cluster, Path secretFile, String runId, String data, Path out,
                              String... extra) throws Exception {
+        return ScriptRun.run(StandaloneCluster.SUBMIT_ENV, 10, "submit/standalone.sh",
+                cluster.submitArgs(2, trainArgs(secretFile, runId, data, out, extra)));
+    }
+
+    /** submit/standalone.sh's job arguments for a one-epoch run of {@code runId} with the secret in {@code secretFile}. */
+    private static String[] trainArgs(Path secretFile, String runId, String data, Path out, String... extra) {
         List<String> args = new ArrayList<>(List.of("--secret-file", secretFile.toString(),
                 "--conf", "spark.network.crypto.enabled=true", "--conf", "spark.io.encryption.enabled=true",
                 "train", "--data", data, "--output", out.toString(), "--run-id", runId, "--epochs", "1",
                 "--limit-train", "128", "--limit-test", "64", "--batch-size-per-worker", "32",
                 "--averaging-frequency", "1"));
         args.addAll(List.of(extra));
-        return ScriptRun.run(StandaloneCluster.SUBMIT_ENV, 10, "submit/standalone.sh",
-                cluster.submitArgs(2, args.toArray(new String[0])));
+        return args.toArray(new String[0]);
     }
 
     private Path secretFile(String name, String secret) throws Exception {
