@@ -27,7 +27,8 @@ import org.nd4j.linalg.api.ndarray.INDArray;
  * RGB image, channel planes R, G, B, as CIFAR-10 stores them) gains {@code predicted_target},
  * {@code predicted_class} and {@code probabilities} (per class, in target order); or, for callers
  * that name their columns (the Spark ML model), only the probabilities, with test-time flips if asked.
- * The model is broadcast once as its serialized bytes and restored once per partition.
+ * The model is broadcast once as its serialized bytes, without the updater's state, and restored once
+ * per partition.
  */
 public final class Predictor {
     public static final StructType ADDED = new StructType()
@@ -89,7 +90,8 @@ public final class Predictor {
     private static Dataset<Row> score(Dataset<Row> images, String imageColumn, byte[] model, int batchSize,
                                       TestTimeAugmentation tta, StructType schema, Output output) {
         int image = images.schema().fieldIndex(imageColumn);
-        Broadcast<byte[]> bytes = JavaSparkContext.fromSparkContext(images.sparkSession().sparkContext()).broadcast(model);
+        Broadcast<byte[]> bytes = JavaSparkContext.fromSparkContext(images.sparkSession().sparkContext())
+                .broadcast(withoutUpdater(model));
         MapPartitionsFunction<Row, Row> score = rows -> new Iterator<>() {
             private ComputationGraph net;
             private Iterator<Row> batch = java.util.Collections.emptyIterator();
@@ -127,6 +129,15 @@ public final class Predictor {
             }
         };
         return images.mapPartitions(score, Encoders.row(schema));
+    }
+
+    /** The model's bytes without the updater's state, which scoring does not use: what the executors get. */
+    private static byte[] withoutUpdater(byte[] model) {
+        try {
+            return SavedNetworks.withoutUpdater(model);
+        } catch (IOException e) {
+            throw new UncheckedIOException("reading the model's entries failed", e);
+        }
     }
 
     private static ComputationGraph restore(byte[] model) {

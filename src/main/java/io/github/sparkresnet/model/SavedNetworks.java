@@ -3,6 +3,8 @@ package io.github.sparkresnet.model;
 import io.github.sparkresnet.model.helpers.OneDnnHelpers;
 
 import java.io.BufferedOutputStream;
+import java.io.ByteArrayInputStream;
+import java.io.ByteArrayOutputStream;
 import java.io.DataOutputStream;
 import java.io.FilterOutputStream;
 import java.io.IOException;
@@ -11,6 +13,7 @@ import java.io.OutputStream;
 import java.nio.charset.StandardCharsets;
 import java.util.zip.Deflater;
 import java.util.zip.ZipEntry;
+import java.util.zip.ZipInputStream;
 import java.util.zip.ZipOutputStream;
 import org.deeplearning4j.nn.graph.ComputationGraph;
 import org.deeplearning4j.util.ModelSerializer;
@@ -67,6 +70,28 @@ public final class SavedNetworks {
                 writeArray(zip, ModelSerializer.UPDATER_BIN, updaterState);
             }
         }
+    }
+
+    /**
+     * The saved network {@code zip} without its updater state: what scoring needs, a third of a
+     * trained ResNet34's bytes (85 of 255 MB). DL4J's reader holds every entry of a zip on the heap
+     * while it restores one, so an executor given the whole checkpoint to score with needs ~0.8 GB of
+     * heap for the Adam moments it never uses. The other entries are copied as they are, stored.
+     */
+    public static byte[] withoutUpdater(byte[] zip) throws IOException {
+        ByteArrayOutputStream out = new ByteArrayOutputStream(Math.max(1 << 10, zip.length / 2)); // about what a trained one keeps
+        try (ZipInputStream in = new ZipInputStream(new ByteArrayInputStream(zip));
+             ZipOutputStream kept = new ZipOutputStream(out)) {
+            kept.setLevel(Deflater.NO_COMPRESSION);
+            for (ZipEntry entry = in.getNextEntry(); entry != null; entry = in.getNextEntry()) {
+                if (!entry.getName().equals(ModelSerializer.UPDATER_BIN)) {
+                    kept.putNextEntry(new ZipEntry(entry.getName()));
+                    in.transferTo(kept);
+                    kept.closeEntry();
+                }
+            }
+        }
+        return out.toByteArray();
     }
 
     /** The bytes {@link #write} writes, for a caller that stores them in several places. */

@@ -1,6 +1,7 @@
 package io.github.sparkresnet.ml;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.github.sparkresnet.data.ImageFolders;
@@ -40,6 +41,9 @@ class PipelineIT {
             String fit = app(cluster, "fit", images, pipeline, dir.resolve("fitted.parquet"), dir.resolve("runs"));
             assertTrue(fit.contains("workers=2,2"), "both executors trained every round:\n" + fit);
             String load = app(cluster, "load", images, pipeline, dir.resolve("loaded.parquet"));
+            // scoring restores the network once per partition on executors of 1.5 GB of heap
+            assertFalse(fit.contains("Lost executor"), "no executor lost while fitting and scoring:\n" + fit);
+            assertFalse(load.contains("Lost executor"), "no executor lost while scoring:\n" + load);
 
             double summaryAuc = number(fit, "summary_auc=");
             double fittedAuc = number(fit, "auc=");

@@ -14,6 +14,7 @@ import java.util.zip.ZipEntry;
 import java.util.zip.ZipFile;
 import org.deeplearning4j.nn.graph.ComputationGraph;
 import org.deeplearning4j.util.ModelSerializer;
+import org.nd4j.linalg.api.ndarray.INDArray;
 import org.junit.jupiter.api.Test;
 
 /** A network written by {@link SavedNetworks#write} is what DL4J's own writer saves, read by DL4J's reader. */
@@ -49,6 +50,24 @@ class SavedNetworksTest {
             assertTrue(ours.get(i).getCompressedSize() >= ours.get(i).getSize(), ours.get(i).getName() + " was compressed");
         }
         assertEquals(SavedNetworks.sizeHint(net), written.length, (1 << 20) + 0.0, "size hint");
+    }
+
+    @Test
+    void withoutTheUpdaterTheNetworkComputesTheSameFromAThirdOfTheBytes() throws IOException {
+        ComputationGraph net = SmallGraphs.trained();
+        byte[] whole = written(net);
+        byte[] scoring = SavedNetworks.withoutUpdater(whole);
+
+        assertEquals(List.of(ModelSerializer.CONFIGURATION_JSON, ModelSerializer.COEFFICIENTS_BIN),
+                entries(scoring).stream().map(ZipEntry::getName).toList());
+        long parameterBytes = net.params().length() * net.params().dataType().width();
+        assertTrue(scoring.length < whole.length - 2 * parameterBytes + (1 << 12),
+                "Adam's two moments left out: " + scoring.length + " of " + whole.length + " bytes");
+        ComputationGraph back = SavedNetworks.restore(new ByteArrayInputStream(scoring), false);
+        assertEquals(net.params(), back.params());
+        INDArray images = SmallGraphs.batch(3).getFeatures();
+        assertEquals(net.outputSingle(false, images), back.outputSingle(false, images));
+        assertEquals(scoring.length, SavedNetworks.withoutUpdater(scoring).length, "nothing more to leave out");
     }
 
     @Test
