@@ -74,9 +74,10 @@ public final class SavedNetworks {
 
     /**
      * The saved network {@code zip} without its updater state: what scoring needs, a third of a
-     * trained ResNet34's bytes (85 of 255 MB). DL4J's reader holds every entry of a zip on the heap
-     * while it restores one, so an executor given the whole checkpoint to score with needs ~0.8 GB of
-     * heap for the Adam moments it never uses. The other entries are copied as they are, stored.
+     * trained ResNet34's bytes (85 of 255 MB). DL4J's reader copies every entry of a zip onto the heap
+     * while it restores one, so an executor given the whole checkpoint to score with holds the Adam
+     * moments it never uses twice over: in the broadcast and in that copy (an executor of 1.5 GB of
+     * heap ran out of it). The other entries are copied as they are, stored.
      */
     public static byte[] withoutUpdater(byte[] zip) throws IOException {
         ByteArrayOutputStream out = new ByteArrayOutputStream(Math.max(1 << 10, zip.length / 2)); // about what a trained one keeps
