@@ -80,7 +80,7 @@ public final class SavedNetworks {
      * heap ran out of it). The other entries are copied as they are, stored.
      */
     public static byte[] withoutUpdater(byte[] zip) throws IOException {
-        ByteArrayOutputStream out = new ByteArrayOutputStream(Math.max(1 << 10, zip.length / 2)); // about what a trained one keeps
+        ByteArrayOutputStream out = new ByteArrayOutputStream(Math.max(1 << 10, zip.length / 2)); // a trained one keeps a third
         try (ZipInputStream in = new ZipInputStream(new ByteArrayInputStream(zip));
              ZipOutputStream kept = new ZipOutputStream(out)) {
             kept.setLevel(Deflater.NO_COMPRESSION);

@@ -94,7 +94,8 @@ class DecommissionIT {
         // the round: docs/reliability.md.)
         String during = ExecutorChaos.awaitRunningJob(uiPort, "all-reduce fit \\(job 4\\)", running.process(),
                 Duration.ofMinutes(8));
-        assertFalse(during.isEmpty(), "round 2 of epoch 1 was fitted:\n" + running.output()
+        String soFar = running.output();
+        assertFalse(during.isEmpty(), () -> "round 2 of epoch 1 was fitted:\n" + soFar
                 + "\nthe cluster's logs:\n" + on.problems());
         ProcessHandle executor = on.executors().get(0);
         decommissionWorkerOf(executor);
@@ -103,7 +104,7 @@ class DecommissionIT {
         output.lines().filter(l -> l.contains("executor ") && (l.contains("decommission") || l.contains(" joined:")
                 || l.contains(" lost ") || l.contains(" left "))).forEach(l -> System.out.println("decommission event: " + l));
 
-        assertEquals(0, run.exitCode(), output + "\nthe cluster's logs:\n" + on.problems());
+        assertEquals(0, run.exitCode(), () -> output + "\nthe cluster's logs:\n" + on.problems());
         assertFalse(output.contains("lost in round"), "no round was lost:\n" + output);
         assertFalse(output.contains("fitting it again"), "no round was fitted again:\n" + output);
         assertFalse(output.contains("starting the epoch again"), "no epoch started again:\n" + output);
