@@ -7,7 +7,9 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import org.apache.spark.sql.Row;
@@ -28,11 +30,17 @@ import org.apache.spark.sql.SparkSession;
  * failed rounds had computed when they failed (the driver logs it with each loss). With
  * {@code -Dchaos.placement=pinned} each Worker and its executors run on a CPU of their own
  * ({@link StandaloneCluster#startPinned}), as on hosts of their own: a replacement then starts on the
- * CPU the lost executor left instead of sharing the survivor's.
+ * CPU the lost executor left instead of sharing the survivor's. {@code -Dchaos.trainOptions} replaces the
+ * runs' minibatch and averaging options ({@value #SMALL_ROUNDS}: many short rounds, so that many kills
+ * land in a short bench; the default recipe's {@code --batch-size-per-worker 64 --averaging-frequency 10}
+ * gives rounds of a real run's size). With {@code calm1}, the last line compares every run's training
+ * rate with the undisturbed one-executor run's.
  *
  * <p>Usage: {@code ChaosBench CIFAR_DIR IMAGES EPOCHS INTERVAL_SECONDS SEED [round|epoch|alone|calm1[+key=value...] ...]}
  */
 public final class ChaosBench {
+    /** The runs' minibatch and averaging options unless {@code -Dchaos.trainOptions} says otherwise. */
+    static final String SMALL_ROUNDS = "--batch-size-per-worker 32 --averaging-frequency 2";
     private static final String[] EVENTS = {"lost in round", "lost after round", "joined:", "decommissioned",
         "fitting it again", "fitted again", "starting the epoch again", "waiting up to"};
 
@@ -61,6 +69,9 @@ public final class ChaosBench {
                 throw new IllegalStateException("the undisturbed run failed:\n" + calm.run().output());
             }
             List<Row> calmRows = rows(reader, work, "calm");
+            double oneExecutorTrainSeconds = Double.NaN;
+            Map<String, Double> runTrainSeconds = new LinkedHashMap<>(); // to compare with calm1's
+            runTrainSeconds.put("undisturbed", trainSeconds(calmRows));
             System.out.printf("chaos_run recovery=none kills=0 executors=2 seconds=%.1f train_s=%.1f%n", calm.seconds(),
                     trainSeconds(calmRows));
             for (String mode : modes) {
@@ -68,8 +79,9 @@ public final class ChaosBench {
                 if (mode.equals("calm1")) {
                     ExecutorChaos.Result one = run(cluster, 1, work, data, images, epochs, "calm1", Duration.ZERO, seed,
                             List.of());
+                    oneExecutorTrainSeconds = trainSeconds(rows(reader, work, "calm1"));
                     System.out.printf("chaos_run recovery=none kills=0 executors=1 seconds=%.1f train_s=%.1f%n",
-                            one.seconds(), trainSeconds(rows(reader, work, "calm1")));
+                            one.seconds(), oneExecutorTrainSeconds);
                     continue;
                 }
                 // a mode may add Spark settings: alone+spark.sparkresnet.driverCopyShare=1
@@ -143,6 +155,7 @@ public final class ChaosBench {
                         .mapToInt(r -> (int) r.getAs("averaging_rounds")).sum();
                 System.out.printf("chaos_recovery recovery=%s rounds_fitted_again=%d seconds_from_failure_to_redone_round=%s "
                         + "undisturbed_round_s=%.2f%n", mode, recoveries.size(), recoveries, calmRound);
+                runTrainSeconds.put(mode, trainSeconds(chaosRows));
                 int kills = Math.max(1, chaos.kills().size());
                 double perKill = (trainSeconds(chaosRows) - trainSeconds(calmRows)) / kills;
                 System.out.printf("chaos_run recovery=%s images=%d epochs=%d interval_s=%d kills=%d epoch_restarts=%d "
@@ -151,6 +164,13 @@ public final class ChaosBench {
                         mode, images, epochs, interval.toSeconds(), chaos.kills().size(), restarts, roundFailures,
                         calm.seconds(), chaos.seconds(), trainSeconds(chaosRows), trainSeconds(calmRows), perKill,
                         lostCompute / kills, perKill - lostCompute / kills);
+            }
+            if (!Double.isNaN(oneExecutorTrainSeconds)) {
+                // the same images in every run: the ratio of training times is the ratio of rates
+                for (Map.Entry<String, Double> run : runTrainSeconds.entrySet()) {
+                    System.out.printf("chaos_rate run=%s train_s=%.1f rate_of_one_undisturbed_executor=%.0f%%%n",
+                            run.getKey(), run.getValue(), 100 * oneExecutorTrainSeconds / run.getValue());
+                }
             }
         } finally {
             Scratch.delete(work.resolve("out")); // the driver logs stay
@@ -166,9 +186,11 @@ public final class ChaosBench {
     }
 
     private static String[] trainArgs(Path work, String data, int images, int epochs, String runId) {
-        return new String[] {"--data", data, "--output", work.resolve("out").toString(), "--run-id", runId,
-            "--epochs", Integer.toString(epochs), "--limit-train", Integer.toString(images), "--limit-test", "200",
-            "--batch-size-per-worker", "32", "--averaging-frequency", "2", "--progress-seconds", "5"};
+        List<String> args = new ArrayList<>(List.of("--data", data, "--output", work.resolve("out").toString(),
+                "--run-id", runId, "--epochs", Integer.toString(epochs), "--limit-train", Integer.toString(images),
+                "--limit-test", "200", "--progress-seconds", "5"));
+        args.addAll(List.of(System.getProperty("chaos.trainOptions", SMALL_ROUNDS).trim().split("\\s+")));
+        return args.toArray(String[]::new);
     }
 
     private static double trainSeconds(List<Row> rows) {
