@@ -94,6 +94,9 @@ public final class ChaosBench {
                     conf.addAll(List.of("--conf", parts[k]));
                 }
                 String runId = "chaos-" + mode.replaceAll("[^A-Za-z0-9]+", "-");
+                if (runId.length() > 60) { // --run-id takes 100 characters at most
+                    runId = runId.substring(0, 50) + "-" + Integer.toHexString(mode.hashCode());
+                }
                 ExecutorChaos.Result chaos = kind.equals("alone")
                         ? ExecutorChaos.run(cluster, 2, Duration.ofHours(1), seed, null, true, conf,
                                 trainArgs(work, data, images, epochs, runId))
