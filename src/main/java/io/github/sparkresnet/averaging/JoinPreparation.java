@@ -9,6 +9,7 @@ import java.util.HashMap;
 import java.util.Map;
 import java.util.function.Consumer;
 import org.apache.spark.SparkEnv;
+import scala.reflect.ClassTag$;
 
 /**
  * What an executor that starts while a run trains prepares before it takes a task
@@ -55,5 +56,8 @@ public final class JoinPreparation implements Consumer<Map<String, String>> {
         boolean parametersOnly = Boolean.parseBoolean(offer.get(PARAMETERS_ONLY));
         Replicas.prepare(run, () -> ResNet34.fromJson(json), Integer.parseInt(offer.get(MINIBATCH)),
                 net -> ReplicaRound.warmUp(new NetworkState(net), slices, parametersOnly, new RoundBlocks(run)));
+        // The first task's deserialization reads its broadcast with Spark's serializer, whose first use
+        // loads and registers every class it knows (Kryo's): done here, the instance stays pooled for it.
+        SparkEnv.get().serializer().newInstance().serialize(offer, ClassTag$.MODULE$.apply(Map.class));
     }
 }

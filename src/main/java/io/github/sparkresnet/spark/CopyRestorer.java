@@ -5,8 +5,11 @@ import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
+import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.TimeUnit;
 import org.apache.spark.SparkContext;
 import org.apache.spark.SparkEnv;
@@ -45,8 +48,10 @@ import scala.runtime.AbstractFunction1;
  * application's jars, it cannot read what a peer sends it (the block's metadata names the job's Kryo
  * registrator). It announces itself once it has prepared what a training run offers
  * ({@link JoiningExecutors}): copies received meanwhile slowed that preparation (measured in the
- * chaos bench), and the run trains with a worker fewer until it ends. The driver side runs on a
- * thread of its own.
+ * chaos bench), and the run trains with a worker fewer until it ends. It joins the run once these
+ * copies are made ({@link #copiesOnArrival}): received during its first round, they held that round
+ * up (the bytes, and the network code's compilation, on the executor's one CPU). The driver side runs
+ * on a thread of its own.
  */
 public final class CopyRestorer implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(CopyRestorer.class);
@@ -56,6 +61,8 @@ public final class CopyRestorer implements AutoCloseable {
     private static final String EXECUTOR = "executor";
 
     private final SparkContext sc;
+    /** Per executor that announced its arrival: done once its copies are made, with what was copied. */
+    private final Map<String, CompletableFuture<String>> restored = new ConcurrentHashMap<>();
     private final ExecutorService copier = Executors.newSingleThreadExecutor(r -> {
         Thread t = new Thread(r, "sparkresnet-copy-restorer");
         t.setDaemon(true);
@@ -83,12 +90,25 @@ public final class CopyRestorer implements AutoCloseable {
     boolean receive(Object message) {
         if (message instanceof Map<?, ?> map && ARRIVED.equals(map.get(ARRIVED))) {
             String arrived = String.valueOf(map.get(EXECUTOR));
-            if (!sc.isLocal()) {
-                copier.execute(() -> restore(arrived));
+            CompletableFuture<String> done = new CompletableFuture<>();
+            restored.put(arrived, done);
+            try {
+                copier.execute(() -> done.complete(sc.isLocal() ? "" : restore(arrived)));
+            } catch (RejectedExecutionException stopped) {
+                done.complete("");
             }
             return true;
         }
         return false;
+    }
+
+    /**
+     * Driver: completes once the copies asked for at executor {@code executorId}'s arrival are made (or
+     * could not be), with what was copied ("" when nothing was); null when it has not announced
+     * itself. Asked once: the executor is forgotten here.
+     */
+    CompletableFuture<String> copiesOnArrival(String executorId) {
+        return restored.remove(executorId);
     }
 
     @Override
@@ -96,12 +116,13 @@ public final class CopyRestorer implements AutoCloseable {
         copier.shutdownNow();
     }
 
-    private void restore(String arrived) {
+    /** Asks for the copies executor {@code arrived}'s arrival allows, waits for them; returns what was copied. */
+    private String restore(String arrived) {
         try {
             long t0 = System.nanoTime();
             Map<Integer, Integer> copiesWanted = copiesWanted(sc);
             if (copiesWanted.isEmpty()) {
-                return;
+                return "";
             }
             BlockManagerMaster master = SparkEnv.get().blockManager().master();
             List<BlockId> ids = new ArrayList<>(new LinkedHashSet<>(JavaConverters.seqAsJavaList(
@@ -125,7 +146,7 @@ public final class CopyRestorer implements AutoCloseable {
                 }
             }
             if (answers.isEmpty()) {
-                return;
+                return "";
             }
             int copied = 0;
             for (Future<Object> answer : answers) {
@@ -135,13 +156,16 @@ public final class CopyRestorer implements AutoCloseable {
                     LOG.debug("a copy was not made", holderGoneOrTimedOut);
                 }
             }
+            String seconds = String.format(java.util.Locale.ROOT, "%.1f", (System.nanoTime() - t0) / 1e9);
             LOG.info("executor {} arrived: {} of {} cached blocks left with fewer copies than their storage level "
                             + "asks for copied again in {} s (blocks by RDD: {})", arrived, copied, answers.size(),
-                    String.format(java.util.Locale.ROOT, "%.1f", (System.nanoTime() - t0) / 1e9), asked);
+                    seconds, asked);
+            return copied + " cached blocks copied again in " + seconds + " s";
         } catch (RuntimeException e) {
             if (!sc.isStopped()) {
                 LOG.warn("could not restore the copies of cached blocks on executor {}'s arrival: {}", arrived, e.toString());
             }
+            return "";
         }
     }
 

@@ -5,7 +5,9 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.TimeUnit;
 import java.util.function.Consumer;
+import java.util.function.Function;
 import org.apache.spark.SparkConf;
 import org.apache.spark.SparkContext;
 import org.apache.spark.api.plugin.PluginContext;
@@ -35,6 +37,12 @@ public final class JoiningExecutors {
     private static final String READY = "sparkresnet: executor ready";
     private static final String EXECUTOR = "executor";
     private static final String REPORT = "report";
+    /**
+     * How long a ready executor's joining waits for the copies of cached blocks made on it as it
+     * arrived: received during its first round, they held that round up (their bytes copied, and the
+     * network code compiled, on the executor's CPU while it fits).
+     */
+    static final int COPIES_WAIT_SECONDS = 30;
 
     private static volatile Map<String, String> offered = Map.of();
     private static final Map<String, CompletableFuture<String>> READY_EXECUTORS = new ConcurrentHashMap<>();
@@ -86,25 +94,41 @@ public final class JoiningExecutors {
                 || ready(appId, executorId).isDone();
     }
 
-    /** Driver plugin of application {@code appId}: answers an executor's question, or records that it is ready. */
-    static Object receive(String appId, Object message) {
+    /**
+     * Driver plugin of application {@code appId}: answers an executor's question, or records that it is
+     * ready: at once, or, when {@code copiesOnArrival} gives the copies of cached blocks being made on
+     * it since it arrived, once they are made (at most {@link #COPIES_WAIT_SECONDS}).
+     */
+    static Object receive(String appId, Object message, Function<String, CompletableFuture<String>> copiesOnArrival) {
         if (WHAT_TO_PREPARE.equals(message)) {
             return new HashMap<>(offered);
         }
         if (message instanceof Map<?, ?> map && READY.equals(map.get(READY))) {
             // a driver JVM outlives its Spark contexts (notebooks): what earlier ones' executors said goes
             READY_EXECUTORS.keySet().removeIf(key -> !key.startsWith(appId + "/"));
-            ready(appId, String.valueOf(map.get(EXECUTOR))).complete(String.valueOf(map.get(REPORT)));
+            String executor = String.valueOf(map.get(EXECUTOR));
+            String report = String.valueOf(map.get(REPORT));
+            CompletableFuture<String> ready = ready(appId, executor);
+            CompletableFuture<String> copies = copiesOnArrival.apply(executor);
+            if (copies == null) {
+                ready.complete(report);
+            } else {
+                copies.copy().completeOnTimeout("its copies of cached blocks not all made within "
+                                + COPIES_WAIT_SECONDS + " s", COPIES_WAIT_SECONDS, TimeUnit.SECONDS)
+                        .whenComplete((copied, e) -> ready.complete(copied == null || copied.isEmpty()
+                                ? report : report + "; " + copied));
+            }
         }
         return null;
     }
 
     /**
-     * Executor plugin, as the executor starts: prepares what the driver offers, then says it is
+     * Executor plugin, as the executor starts: prepares what the driver offers, runs
+     * {@code beforeReady} (announcing its arrival, whose copies the driver then waits for), then says it is
      * ready. A failed preparation is reported, never fatal: the executor then builds what it needs in
      * its first task, as it would without this.
      */
-    static void prepare(PluginContext ctx) {
+    static void prepare(PluginContext ctx, Runnable beforeReady) {
         if ("driver".equals(ctx.executorID())) { // Spark's id of the executor in local mode
             return; // local mode: the executor is the driver's JVM, there from the start
         }
@@ -125,6 +149,7 @@ public final class JoiningExecutors {
             report = "preparing failed (" + e + "): its first task builds what it needs";
         }
         LOG.info("executor {}: {}", ctx.executorID(), report);
+        beforeReady.run();
         Map<String, String> ready = new HashMap<>();
         ready.put(READY, READY);
         ready.put(EXECUTOR, ctx.executorID());

@@ -36,7 +36,8 @@ public final class Nd4jSparkPlugin implements SparkPlugin {
 
             @Override
             public Object receive(Object message) {
-                return copies.receive(message) ? null : JoiningExecutors.receive(sc.applicationId(), message);
+                return copies.receive(message) ? null
+                        : JoiningExecutors.receive(sc.applicationId(), message, copies::copiesOnArrival);
             }
 
             @Override
@@ -53,8 +54,9 @@ public final class Nd4jSparkPlugin implements SparkPlugin {
             public void init(PluginContext ctx, Map<String, String> extraConf) {
                 Nd4jSetup.configure("executor " + ctx.executorID() + " on " + address());
                 decodeImagesInMemory();
-                JoiningExecutors.prepare(ctx);
-                CopyRestorer.announce(ctx); // after: the copies it is sent would slow its preparation
+                // announced after the preparation (copies received meanwhile slow it), before it says it
+                // is ready: the driver lets it join once those copies are made
+                JoiningExecutors.prepare(ctx, () -> CopyRestorer.announce(ctx));
             }
         };
     }
