@@ -1,5 +1,6 @@
 package io.github.sparkresnet.averaging;
 
+import io.github.sparkresnet.model.helpers.OneDnnHelpers;
 import io.github.sparkresnet.spark.ProcessMemory;
 
 import java.io.Serializable;
@@ -53,6 +54,7 @@ public final class MinibatchRecorder implements Serializable {
 
     /** Fits one minibatch on {@code net} and records it. */
     void fit(ComputationGraph net, org.nd4j.linalg.dataset.api.DataSet minibatch) {
+        OneDnnHelpers.tune(net);
         before(net);
         net.fit(minibatch);
         after(net, minibatch.numExamples());

@@ -81,9 +81,11 @@ public final class OneDnnHelpers {
             Boolean.parseBoolean(System.getProperty("sparkresnet.nchwBatchNorm", "true"));
 
     /**
-     * Gives every oneDNN convolution helper of {@code net} the small-input backprop paths, and every
-     * batch-norm helper the NCHW loops ({@link #NCHW_BATCH_NORM}). Idempotent; returns how many layers
-     * it changed. Call after {@code init()}, on each JVM's copy.
+     * Gives every oneDNN convolution helper of {@code net} the small-input backprop paths, every
+     * batch-norm helper the NCHW loops ({@link #NCHW_BATCH_NORM}), and its updater, once it has one,
+     * Adam in Java ({@link JavaAdamUpdater}). Idempotent; returns how many layers and updater blocks it
+     * changed. Call after {@code init()}, on each JVM's copy, and before fitting (a network creates its
+     * updater on its first fit or when its state is first read).
      */
     public static int tune(ComputationGraph net) {
         int changed = 0;
@@ -100,7 +102,7 @@ public final class OneDnnHelpers {
                 changed++;
             }
         }
-        return changed;
+        return changed + JavaAdamUpdater.install(net);
     }
 
     private static <L> void setHelper(Class<L> layerClass, L layer, Object helper) {
