@@ -24,7 +24,7 @@ class JavaAdamUpdaterTest {
     /** DL4J's native updater and the Java one on copies of the same state; returns {native, java}. */
     private static GradientUpdater<?>[] pair(Adam config, INDArray state) {
         AdamUpdater nativeUpdater = (AdamUpdater) config.instantiate(state, false);
-        ComputationGraphlessBlock block = new ComputationGraphlessBlock(config.instantiate(state.dup(), false));
+        SingleBlock block = new SingleBlock(config.instantiate(state.dup(), false));
         return new GradientUpdater<?>[] {nativeUpdater, block.installed()};
     }
 
@@ -142,12 +142,12 @@ class JavaAdamUpdaterTest {
 
     /**
      * The Java updater made the way {@link JavaAdamUpdater#install} makes it from a block's native one,
-     * outside a network: through a one-block updater of DL4J's own.
+     * outside a network: on an updater block of DL4J's own that holds only the native updater.
      */
-    private static final class ComputationGraphlessBlock {
+    private static final class SingleBlock {
         private final UpdaterBlock block;
 
-        ComputationGraphlessBlock(GradientUpdater<?> nativeUpdater) {
+        SingleBlock(GradientUpdater<?> nativeUpdater) {
             block = new UpdaterBlock(0, 0, 0, 0, java.util.List.of());
             block.setGradientUpdater(nativeUpdater);
         }
