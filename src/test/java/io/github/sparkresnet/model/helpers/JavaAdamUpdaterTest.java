@@ -118,6 +118,10 @@ class JavaAdamUpdaterTest {
                 for (UpdaterBlock block : java.getUpdater().getUpdaterBlocks()) {
                     GradientUpdater<?> u = block.getGradientUpdater();
                     assertTrue(!(u instanceof AdamUpdater) || u instanceof JavaAdamUpdater, "every Adam block replaced");
+                    if (u instanceof JavaAdamUpdater adam) {
+                        assertTrue(JavaAdamUpdater.handles(block.getGradientView(), adam.getM(), adam.getV()),
+                                "the Java loop, not the native fallback, updates the views DL4J gives the block");
+                    }
                 }
                 assertEquals(0, OneDnnHelpers.tune(java), "idempotent");
             }
