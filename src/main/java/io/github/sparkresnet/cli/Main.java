@@ -62,7 +62,7 @@ public final class Main implements Runnable {
         CommandLine cli = new CommandLine(new Main());
         cli.setCaseInsensitiveEnumValuesAllowed(true);
         try {
-            ConfigFileDefaults.install(cli, args);
+            OptionDefaults.install(cli, args);
         } catch (BadInputException e) {
             return fail(cli.getErr(), e.getMessage(), EXIT_BAD_INPUT);
         }
@@ -122,7 +122,7 @@ public final class Main implements Runnable {
         System.arraycopy(trainArgs, 0, args, 1, trainArgs.length);
         CommandLine cli = new CommandLine(new Main());
         cli.setCaseInsensitiveEnumValuesAllowed(true);
-        ConfigFileDefaults.install(cli, args);
+        OptionDefaults.install(cli, args);
         try {
             CommandLine.ParseResult parsed = cli.parseArgs(args);
             TrainCommand train = parsed.subcommand().commandSpec().commandLine().getCommand();

@@ -13,6 +13,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.LocalDateTime;
 import java.time.format.DateTimeFormatter;
+import java.util.Iterator;
 import java.util.concurrent.Callable;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
@@ -25,8 +26,8 @@ import picocli.CommandLine.Spec;
 
 /**
  * {@code train}: load CIFAR-10, select the class pair, train the ResNet34 by parameter averaging,
- * evaluate and checkpoint every epoch. Defaults can come from a file ({@code --config}); options on
- * the command line win.
+ * evaluate and checkpoint every epoch. Defaults can come from a named recipe ({@code --recipe}) and a
+ * file ({@code --config}) over it; options on the command line win.
  */
 @Command(name = "train", mixinStandardHelpOptions = true, sortOptions = false,
         description = "Load CIFAR-10 into Spark, select two classes and train a ResNet34 on them with synchronous "
@@ -41,7 +42,14 @@ final class TrainCommand implements Callable<Integer> {
                     + "conf/train.properties); options given on the command line override it.")
     Path configFile;
 
-    /** The run's settings: every train option but --config and the ones below (defined in {@link TrainConfig}). */
+    @Option(names = "--recipe", paramLabel = "NAME", completionCandidates = RecipeNames.class,
+            description = "Option defaults of a named recipe shipped with the job (conf/recipes): reference (the "
+                    + "PyTorch reference's: no augmentation, a constant rate, no test-time flips), quarter-hour "
+                    + "(the pooled stem, 6 epochs: ends within 15 minutes on 2 cores), long (the CIFAR stem, "
+                    + "10 epochs). --config and the command line override it; the default is none of them.")
+    String recipe;
+
+    /** The run's settings: every train option but --config, --recipe and the ones below (defined in {@link TrainConfig}). */
     @Mixin
     TrainConfig options;
 
@@ -107,5 +115,13 @@ final class TrainCommand implements Callable<Integer> {
         }
         // fetch() also re-verifies an archive a previous --download left there.
         return new CifarDownloader(downloadUrl, CifarDownloader.ARCHIVE_MD5).fetch(dir);
+    }
+
+    /** The recipes' names, for the help. */
+    static final class RecipeNames implements Iterable<String> {
+        @Override
+        public Iterator<String> iterator() {
+            return Recipe.NAMES.iterator();
+        }
     }
 }

@@ -7,8 +7,16 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import io.github.sparkresnet.data.SyntheticCifar;
 import io.github.sparkresnet.spark.TestSpark;
 
+import java.io.Reader;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Properties;
+import java.util.Set;
+import java.util.TreeSet;
+import java.util.stream.Stream;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -68,6 +76,7 @@ class TrainOptionsTest {
         rejected("--early-stopping-patience -1: expected 0 or more", "--early-stopping-patience", "-1");
         rejected("Invalid value for option '--lr-schedule'", "--lr-schedule", "exponential");
         rejected("Invalid value for option '--stem'", "--stem", "tiny");
+        rejected("--recipe fast: expected one of reference, quarter-hour, long", "--recipe", "fast");
     }
 
     @Test
@@ -168,5 +177,61 @@ class TrainOptionsTest {
         assertEquals(c.asMap(), Main.trainConfig("--config", file.toString()).asMap());
         assertEquals("crop-flip", c.asMap().get("augment"), "the same name and value as on the command line");
         assertEquals("3", c.asMap().get("workers"));
+    }
+
+    @Test
+    void aRecipeSetsDefaultsThatTheConfigFileAndTheCommandLineOverride() throws Exception {
+        Path conf = Files.writeString(tmp.resolve("recipe-over.properties"), "tta = flip\n");
+        CommandLineRunner r = dryRun("--recipe", "reference", "--config", conf.toString(), "--lr-schedule", "step");
+        assertEquals(0, r.exitCode(), r.err());
+        assertTrue(r.out().contains("option augment = none"), "the recipe's: " + r.out());
+        assertTrue(r.out().contains("option tta = flip"), "the file's over the recipe's none: " + r.out());
+        assertTrue(r.out().contains("option lr-schedule = step"), "the command line's over the recipe's: " + r.out());
+        assertTrue(r.out().contains("option batch-size-per-worker = 64"), "built in, no recipe sets it: " + r.out());
+    }
+
+    @Test
+    void theReferenceRecipeIsThePyTorchReferencesRecipe() {
+        Map<String, String> m = Main.trainConfig("--recipe", "reference", "--data", "/d", "--run-id", "x").asMap();
+        // ../shared/reference: Adam 1e-3, batch 64, 5 epochs, a constant rate, no augmentation, no test-time flips
+        assertEquals(Map.of("learning-rate", "0.001", "batch-size-per-worker", "64", "epochs", "5",
+                        "lr-schedule", "constant", "augment", "none", "tta", "none", "stem", "imagenet",
+                        "weight-decay", "0.0", "label-smoothing", "0.0", "warmup-epochs", "0.0"),
+                pick(m, "learning-rate", "batch-size-per-worker", "epochs", "lr-schedule", "augment", "tta", "stem",
+                        "weight-decay", "label-smoothing", "warmup-epochs"));
+    }
+
+    @Test
+    void everyShippedRecipeIsAValidRunThatDiffersFromTheDefaultsInExactlyItsKeys() throws Exception {
+        Path dir = Path.of(System.getProperty("project.basedir", "."), "conf/recipes");
+        List<String> files;
+        try (Stream<Path> list = Files.list(dir)) {
+            files = list.map(f -> f.getFileName().toString().replaceFirst("\\.properties$", "")).sorted().toList();
+        }
+        assertEquals(Recipe.NAMES.stream().sorted().toList(), files, "every file in conf/recipes is a recipe --recipe names");
+        Map<String, String> defaults = Main.trainConfig("--data", "/d", "--run-id", "x").asMap();
+        for (String name : Recipe.NAMES) {
+            Properties file = new Properties();
+            try (Reader r = Files.newBufferedReader(dir.resolve(name + ".properties"))) {
+                file.load(r);
+            }
+            Map<String, String> recipe = Main.trainConfig("--recipe", name, "--data", "/d", "--run-id", "x").asMap();
+            Set<String> changed = new TreeSet<>();
+            recipe.forEach((k, v) -> {
+                if (!v.equals(defaults.get(k))) {
+                    changed.add(k);
+                }
+            });
+            assertEquals(new TreeSet<>(file.stringPropertyNames()), changed,
+                    name + ": the options the jar's copy changes are the file's keys, each away from its default");
+        }
+    }
+
+    private static Map<String, String> pick(Map<String, String> m, String... keys) {
+        Map<String, String> picked = new HashMap<>();
+        for (String k : keys) {
+            picked.put(k, m.get(k));
+        }
+        return picked;
     }
 }
