@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.github.sparkresnet.cli.Main;
 import io.github.sparkresnet.model.NetworkState;
+import io.github.sparkresnet.model.RandomMinibatches;
 import io.github.sparkresnet.model.ResNet34;
 import io.github.sparkresnet.model.ResNetConfig;
 import io.github.sparkresnet.spark.TestSpark;
@@ -20,7 +21,6 @@ import org.apache.spark.util.DoubleAccumulator;
 import org.apache.spark.util.LongAccumulator;
 import org.deeplearning4j.nn.graph.ComputationGraph;
 import org.junit.jupiter.api.Test;
-import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.dataset.DataSet;
 import org.nd4j.linalg.factory.Nd4j;
@@ -292,7 +292,7 @@ class AveragingEquivalenceTest {
      * the last of the last round, dealt FREQUENCY per worker in order, as {@link Rounds} lays them out.
      */
     private List<JavaRDD<DataSet>> rounds(int workers, int[] minibatches) {
-        Nd4j.getRandom().setSeed(99);
+        long seed = 99;
         List<JavaRDD<DataSet>> out = new ArrayList<>();
         for (int r = 0; r < minibatches.length; r++) {
             List<List<DataSet>> perWorker = new ArrayList<>();
@@ -301,7 +301,7 @@ class AveragingEquivalenceTest {
             }
             for (int k = 0; k < minibatches[r]; k++) {
                 boolean lastOfRun = r == minibatches.length - 1 && k == minibatches[r] - 1;
-                perWorker.get(k / FREQUENCY).add(minibatch(lastOfRun ? 3 : BATCH));
+                perWorker.get(k / FREQUENCY).add(RandomMinibatches.of(lastOfRun ? 3 : BATCH, seed++));
             }
             List<DataSet> flat = new ArrayList<>();
             perWorker.forEach(flat::addAll);
@@ -326,14 +326,6 @@ class AveragingEquivalenceTest {
         return out;
     }
 
-    private static DataSet minibatch(int n) {
-        INDArray x = Nd4j.rand(DataType.FLOAT, n, 3, 32, 32).subi(0.5).muli(2);
-        INDArray y = Nd4j.zeros(DataType.FLOAT, n, 2);
-        for (int i = 0; i < n; i++) {
-            y.putScalar(i, Nd4j.getRandom().nextInt(2), 1);
-        }
-        return new DataSet(x, y);
-    }
 
     /** The all-reduce with {@code --averaged parameters} over {@code workers} workers, starting from {@code net}. */
     private AllReduceAveraging averagingParametersOnly(ComputationGraph net, int workers, MinibatchRecorder recorder) {

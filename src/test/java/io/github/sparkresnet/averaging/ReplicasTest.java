@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertSame;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.github.sparkresnet.model.NetworkState;
+import io.github.sparkresnet.model.RandomMinibatches;
 import io.github.sparkresnet.model.ResNet34;
 import io.github.sparkresnet.model.ResNetConfig;
 import io.github.sparkresnet.spark.TestSpark;
@@ -15,10 +16,6 @@ import org.apache.spark.storage.BlockManager;
 import org.apache.spark.storage.TestBlockId;
 import org.deeplearning4j.nn.graph.ComputationGraph;
 import org.junit.jupiter.api.Test;
-import org.nd4j.linalg.api.buffer.DataType;
-import org.nd4j.linalg.api.ndarray.INDArray;
-import org.nd4j.linalg.dataset.DataSet;
-import org.nd4j.linalg.factory.Nd4j;
 
 /**
  * The replica an executor that joins mid-run prepares: the one that executor's first task takes, and,
@@ -31,7 +28,7 @@ class ReplicasTest {
     @Test
     void theFirstTaskTakesThePreparedReplicaAndThePreparationLeavesNoTraceInWhatItComputes() {
         ComputationGraph reference = ResNet34.build(ResNetConfig.cifarPair().withSeed(4));
-        reference.fit(minibatch(8, 1)); // an averaged state with Adam moments and counters of its own
+        reference.fit(RandomMinibatches.of(8, 1)); // an averaged state with Adam moments and counters of its own
         Replicas.prepare("joined-run", () -> ResNet34.fromJson(CONF), 8, net -> { });
         ComputationGraph prepared = Replicas.acquire("joined-run", 7, -1, -1, () -> {
             throw new AssertionError("the prepared replica was not taken");
@@ -42,7 +39,7 @@ class ReplicasTest {
                 NetworkState state = new NetworkState(net);
                 state.copyIn(0, new NetworkState(reference).views(0, state.length()));
                 NetworkState.setClock(net, 1e-3, 0, 0);
-                net.fit(minibatch(8, 2));
+                net.fit(RandomMinibatches.of(8, 2));
             }
             assertArrayEquals(floats(fresh), floats(prepared), "the prepared replica computed something else");
         } finally {
@@ -69,7 +66,7 @@ class ReplicasTest {
         TestSpark.get(); // a block manager in this JVM
         BlockManager blockManager = org.apache.spark.SparkEnv.get().blockManager();
         ComputationGraph net = ResNet34.fromJson(CONF);
-        net.fit(minibatch(8, 5)); // moments that are not zero
+        net.fit(RandomMinibatches.of(8, 5)); // moments that are not zero
         float[] before = floats(net);
         RoundBlocks blocks = new RoundBlocks("warm-run");
         for (boolean parametersOnly : new boolean[] {false, true}) {
@@ -80,16 +77,6 @@ class ReplicasTest {
                         "block " + blocks.warmUpSlice(i) + " was left behind");
             }
         }
-    }
-
-    private static DataSet minibatch(int images, long seed) {
-        Nd4j.getRandom().setSeed(seed);
-        INDArray x = Nd4j.rand(DataType.FLOAT, images, 3, 32, 32).subi(0.5).muli(2);
-        INDArray y = Nd4j.zeros(DataType.FLOAT, images, 2);
-        for (int i = 0; i < images; i++) {
-            y.putScalar(i, i % 2, 1);
-        }
-        return new DataSet(x, y);
     }
 
     /** The network's whole state (parameters and Adam's moments), as floats. */

@@ -1,5 +1,6 @@
 package io.github.sparkresnet.bench;
 
+import io.github.sparkresnet.model.RandomMinibatches;
 import io.github.sparkresnet.model.ResNet34;
 import io.github.sparkresnet.model.ResNetConfig;
 import io.github.sparkresnet.model.helpers.OneDnnHelpers;
@@ -8,9 +9,7 @@ import java.util.ArrayList;
 import java.util.List;
 import org.deeplearning4j.nn.graph.ComputationGraph;
 import org.deeplearning4j.nn.updater.UpdaterBlock;
-import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
-import org.nd4j.linalg.dataset.DataSet;
 import org.nd4j.linalg.factory.Nd4j;
 import org.nd4j.linalg.learning.GradientUpdater;
 
@@ -30,13 +29,7 @@ public final class AdamUpdateBench {
         Nd4j.create(1);
         Nd4jSetup.useCpus(1);
         ComputationGraph net = ResNet34.build(ResNetConfig.cifarPair());
-        Nd4j.getRandom().setSeed(0);
-        INDArray images = Nd4j.rand(DataType.FLOAT, 8, 3, 32, 32);
-        INDArray labels = Nd4j.zeros(DataType.FLOAT, 8, 2);
-        for (int i = 0; i < 8; i++) {
-            labels.putScalar(i, i % 2, 1);
-        }
-        net.fit(new DataSet(images, labels)); // the updater exists from here on
+        net.fit(RandomMinibatches.of(8, 0)); // the updater exists from here on
         List<UpdaterBlock> blocks = net.getUpdater().getUpdaterBlocks();
         List<GradientUpdater<?>> nativeUpdaters = new ArrayList<>();
         for (UpdaterBlock block : blocks) {

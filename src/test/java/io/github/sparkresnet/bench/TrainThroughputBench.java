@@ -1,5 +1,6 @@
 package io.github.sparkresnet.bench;
 
+import io.github.sparkresnet.model.RandomMinibatches;
 import io.github.sparkresnet.model.ResNet34;
 import io.github.sparkresnet.model.ResNetConfig;
 import io.github.sparkresnet.model.helpers.OneDnnHelpers;
@@ -10,10 +11,8 @@ import org.deeplearning4j.nn.conf.CNN2DFormat;
 import org.deeplearning4j.nn.conf.CacheMode;
 import org.deeplearning4j.nn.conf.WorkspaceMode;
 import org.deeplearning4j.nn.graph.ComputationGraph;
-import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.dataset.DataSet;
-import org.nd4j.linalg.factory.Nd4j;
 
 /**
  * ResNet34 training and inference images/s in one process, batch 64 of 32x32, as the PyTorch
@@ -66,14 +65,10 @@ public final class TrainThroughputBench {
         for (String prefix : builtInConv.isEmpty() ? new String[0] : builtInConv.split(",")) {
             stripHelpers(net, org.deeplearning4j.nn.layers.convolution.ConvolutionLayer.class, prefix);
         }
-        Nd4j.getRandom().setSeed(0);
-        long[] shape = format == CNN2DFormat.NCHW ? new long[] {batch, 3, 32, 32} : new long[] {batch, 32, 32, 3};
-        INDArray x = Nd4j.randn(DataType.FLOAT, shape);
-        INDArray y = Nd4j.zeros(DataType.FLOAT, batch, 2);
-        for (int i = 0; i < batch; i++) {
-            y.putScalar(i, i % 2, 1);
+        DataSet ds = RandomMinibatches.of(batch, 0);
+        if (format == CNN2DFormat.NHWC) {
+            ds.setFeatures(ds.getFeatures().permute(0, 2, 3, 1).dup());
         }
-        DataSet ds = new DataSet(x, y);
         for (int i = 0; i < 3; i++) {
             net.fit(ds);
         }
@@ -84,12 +79,12 @@ public final class TrainThroughputBench {
         }
         double train = steps * batch / ((System.nanoTime() - t0) / 1e9);
         for (int i = 0; i < 3; i++) {
-            net.outputSingle(false, x);
+            net.outputSingle(false, ds.getFeatures());
         }
         t0 = System.nanoTime();
         List<INDArray> keep = new ArrayList<>();
         for (int i = 0; i < steps; i++) {
-            keep.add(net.outputSingle(false, x).getRow(0).dup());
+            keep.add(net.outputSingle(false, ds.getFeatures()).getRow(0).dup());
         }
         double infer = steps * batch / ((System.nanoTime() - t0) / 1e9);
         System.out.printf("config stem=%s format=%s workspaces=%s cache=%s batch=%d bnhelpers=%s builtinconv=%s omp=%s | %s%n",
@@ -104,12 +99,9 @@ public final class TrainThroughputBench {
      * Spark's concurrent tasks in one executor do (no averaging: this measures the compute side only).
      */
     private static void replicated(ResNetConfig config, int replicas, int threads, int steps, int batch, String helpers) {
-        Nd4j.getRandom().setSeed(0);
-        INDArray x = Nd4j.randn(DataType.FLOAT, batch, 3, 32, 32);
-        INDArray y = Nd4j.zeros(DataType.FLOAT, batch, 2);
-        for (int i = 0; i < batch; i++) {
-            y.putScalar(i, i % 2, 1);
-        }
+        DataSet batchData = RandomMinibatches.of(batch, 0);
+        INDArray x = batchData.getFeatures();
+        INDArray y = batchData.getLabels();
         // phases: warm-up | timed training | timed inference, separated by barriers
         java.util.concurrent.CyclicBarrier barrier = new java.util.concurrent.CyclicBarrier(replicas + 1);
         for (int r = 0; r < replicas; r++) {

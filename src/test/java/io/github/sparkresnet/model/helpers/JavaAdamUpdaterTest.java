@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertSame;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.github.sparkresnet.model.RandomMinibatches;
 import io.github.sparkresnet.model.ResNet34;
 import io.github.sparkresnet.model.ResNetConfig;
 import org.deeplearning4j.nn.graph.ComputationGraph;
@@ -106,7 +107,7 @@ class JavaAdamUpdaterTest {
         ComputationGraph dl4j = ResNet34.build(config);
         ComputationGraph java = ResNet34.build(config);
         for (int step = 0; step < 3; step++) {
-            DataSet minibatch = minibatch(step);
+            DataSet minibatch = RandomMinibatches.of(8, 100 + step);
             dl4j.fit(minibatch);
             if (step == 0) {
                 int installed = OneDnnHelpers.tune(java); // the updater exists once state is read or a fit ran
@@ -132,16 +133,6 @@ class JavaAdamUpdaterTest {
         assertArrayEquals(bits(dl4j.params()), bits(java.params()), "parameters (batch-norm statistics included)");
         assertArrayEquals(bits(dl4j.getUpdater().getStateViewArray()), bits(java.getUpdater().getStateViewArray()),
                 "Adam's moments");
-    }
-
-    private static DataSet minibatch(int seed) {
-        Nd4j.getRandom().setSeed(100 + seed);
-        INDArray images = Nd4j.rand(DataType.FLOAT, 8, 3, 32, 32);
-        INDArray labels = Nd4j.zeros(DataType.FLOAT, 8, 2);
-        for (int i = 0; i < 8; i++) {
-            labels.putScalar(i, (i + seed) % 2, 1);
-        }
-        return new DataSet(images, labels);
     }
 
     /**
