@@ -12,17 +12,27 @@ import picocli.CommandLine.Model.OptionSpec;
 
 /**
  * Where {@code train}'s option defaults come from besides the built-in ones: a named recipe
- * ({@code --recipe NAME}, {@link Recipe}), then a properties file ({@code --config FILE}:
- * {@code epochs=5}, {@code batch-size-per-worker=64}, ...) over it; options on the command line win
- * over both. Unknown keys are errors, so a typo in a file cannot silently fall back to a default.
+ * ({@code --recipe NAME}, {@link Recipe}, or a {@code recipe} key of the file), then a properties
+ * file ({@code --config FILE}: {@code epochs=5}, {@code batch-size-per-worker=64}, ...) over it;
+ * options on the command line win over both. Unknown keys are errors, so a typo in a file cannot
+ * silently fall back to a default.
  */
 final class OptionDefaults {
     private OptionDefaults() {
     }
 
     static void install(CommandLine cli, String[] args) {
-        String recipe = lastValue(args, "--recipe");
         String file = lastValue(args, "--config");
+        Properties fromFile = file == null ? new Properties() : load(Path.of(file));
+        if (fromFile.containsKey("config")) {
+            throw new BadInputException("--config " + file + ": key 'config' names another file; expected the "
+                    + "options themselves (one file of defaults per run)");
+        }
+        // a recipe on the command line wins over one the file names
+        String recipe = lastValue(args, "--recipe");
+        if (recipe == null && fromFile.containsKey("recipe")) {
+            recipe = fromFile.getProperty("recipe").trim();
+        }
         if (recipe == null && file == null) {
             return;
         }
@@ -33,7 +43,6 @@ final class OptionDefaults {
             props.putAll(fromRecipe);
         }
         if (file != null) {
-            Properties fromFile = load(Path.of(file));
             requireTrainOptions(cli, fromFile, "--config " + file);
             props.putAll(fromFile);
         }

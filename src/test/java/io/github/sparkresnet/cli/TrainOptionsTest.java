@@ -191,6 +191,28 @@ class TrainOptionsTest {
     }
 
     @Test
+    void aConfigFileCanNameARecipeThatTheCommandLinesRecipeReplaces() throws Exception {
+        Path conf = Files.writeString(tmp.resolve("names-a-recipe.properties"), "recipe = quarter-hour\nepochs = 7\n");
+        CommandLineRunner r = dryRun("--config", conf.toString());
+        assertEquals(0, r.exitCode(), r.err());
+        assertTrue(r.out().contains("option stem = pooled"), "the file's recipe: " + r.out());
+        assertTrue(r.out().contains("option epochs = 7"), "the file over its recipe: " + r.out());
+        r = dryRun("--config", conf.toString(), "--recipe", "reference");
+        assertEquals(0, r.exitCode(), r.err());
+        assertTrue(r.out().contains("option stem = imagenet"), "the command line's recipe instead: " + r.out());
+        assertTrue(r.out().contains("option augment = none"), r.out());
+        assertTrue(r.out().contains("option epochs = 7"), r.out());
+    }
+
+    @Test
+    void aConfigFileNamingAnotherConfigFileIsAnError() throws Exception {
+        Path conf = Files.writeString(tmp.resolve("nested.properties"), "config = other.properties\n");
+        CommandLineRunner r = dryRun("--config", conf.toString());
+        assertEquals(Main.EXIT_BAD_INPUT, r.exitCode());
+        assertTrue(r.err().contains("key 'config' names another file"), r.err());
+    }
+
+    @Test
     void theReferenceRecipeIsThePyTorchReferencesRecipe() {
         Map<String, String> m = Main.trainConfig("--recipe", "reference", "--data", "/d", "--run-id", "x").asMap();
         // ../shared/reference: Adam 1e-3, batch 64, 5 epochs, a constant rate, no augmentation, no test-time flips
