@@ -11,11 +11,11 @@ import picocli.CommandLine;
 import picocli.CommandLine.Model.OptionSpec;
 
 /**
- * Where {@code train}'s option defaults come from besides the built-in ones: a named recipe
- * ({@code --recipe NAME}, {@link Recipe}, or a {@code recipe} key of the file), then a properties
- * file ({@code --config FILE}: {@code epochs=5}, {@code batch-size-per-worker=64}, ...) over it;
- * options on the command line win over both. Unknown keys are errors, so a typo in a file cannot
- * silently fall back to a default.
+ * Where {@code train}'s option defaults come from besides the built-in ones: a properties file
+ * ({@code --config FILE}: {@code epochs=5}, {@code batch-size-per-worker=64}, ...) and a named recipe
+ * ({@link Recipe}): {@code --recipe NAME} over the file, or a {@code recipe} key of the file under the
+ * file's other keys. Options on the command line win over all of them. Unknown keys are errors, so a
+ * typo in a file cannot silently fall back to a default.
  */
 final class OptionDefaults {
     private OptionDefaults() {
@@ -28,23 +28,24 @@ final class OptionDefaults {
             throw new BadInputException("--config " + file + ": key 'config' names another file; expected the "
                     + "options themselves (one file of defaults per run)");
         }
-        // a recipe on the command line wins over one the file names
         String recipe = lastValue(args, "--recipe");
-        if (recipe == null && fromFile.containsKey("recipe")) {
-            recipe = fromFile.getProperty("recipe").trim();
-        }
+        String fileRecipe = fromFile.containsKey("recipe") ? fromFile.getProperty("recipe").trim() : null;
         if (recipe == null && file == null) {
             return;
         }
+        // A recipe counts where it is named: one on the command line over the file (a file copied from
+        // conf/train.properties lists every option, and would otherwise hide the recipe asked for), one
+        // the file names under the file's own keys; options on the command line over everything.
         Properties props = new Properties();
-        if (recipe != null) {
-            Properties fromRecipe = Recipe.load(recipe);
-            requireTrainOptions(cli, fromRecipe, "--recipe " + recipe);
-            props.putAll(fromRecipe);
+        if (recipe == null && fileRecipe != null) {
+            props.putAll(recipe(cli, fileRecipe));
         }
         if (file != null) {
             requireTrainOptions(cli, fromFile, "--config " + file);
             props.putAll(fromFile);
+        }
+        if (recipe != null) {
+            props.putAll(recipe(cli, recipe));
         }
         cli.setDefaultValueProvider(argSpec -> {
             if (argSpec instanceof OptionSpec opt) {
@@ -55,6 +56,12 @@ final class OptionDefaults {
             }
             return argSpec.defaultValue();
         });
+    }
+
+    private static Properties recipe(CommandLine cli, String name) {
+        Properties props = Recipe.load(name);
+        requireTrainOptions(cli, props, "--recipe " + name);
+        return props;
     }
 
     /** The value of the last {@code --name VALUE} or {@code --name=VALUE} in {@code args}, or null. */

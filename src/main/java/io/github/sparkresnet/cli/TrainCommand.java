@@ -26,8 +26,8 @@ import picocli.CommandLine.Spec;
 
 /**
  * {@code train}: load CIFAR-10, select the class pair, train the ResNet34 by parameter averaging,
- * evaluate and checkpoint every epoch. Defaults can come from a named recipe ({@code --recipe}) and a
- * file ({@code --config}) over it; options on the command line win.
+ * evaluate and checkpoint every epoch. Defaults can come from a file ({@code --config}) and a named
+ * recipe ({@code --recipe}) over it; options on the command line win.
  */
 @Command(name = "train", mixinStandardHelpOptions = true, sortOptions = false,
         description = "Load CIFAR-10 into Spark, select two classes and train a ResNet34 on them with synchronous "
@@ -46,7 +46,7 @@ final class TrainCommand implements Callable<Integer> {
             description = "Option defaults of a named recipe shipped with the job (conf/recipes): reference (the "
                     + "PyTorch reference's: no augmentation, a constant rate, no test-time flips), quarter-hour "
                     + "(the pooled stem, 6 epochs: ends within 15 minutes on 2 cores), long (the CIFAR stem, "
-                    + "10 epochs). --config and the command line override it; the default is none of them.")
+                    + "10 epochs). It wins over --config; options on the command line win over it. Default: none.")
     String recipe;
 
     /** The run's settings: every train option but --config, --recipe and the ones below (defined in {@link TrainConfig}). */

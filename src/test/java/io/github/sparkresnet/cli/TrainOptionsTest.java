@@ -180,23 +180,25 @@ class TrainOptionsTest {
     }
 
     @Test
-    void aRecipeSetsDefaultsThatTheConfigFileAndTheCommandLineOverride() throws Exception {
-        Path conf = Files.writeString(tmp.resolve("recipe-over.properties"), "tta = flip\n");
-        CommandLineRunner r = dryRun("--recipe", "reference", "--config", conf.toString(), "--lr-schedule", "step");
+    void aRecipeOnTheCommandLineWinsOverTheConfigFileAndOptionsOnTheCommandLineOverBoth() throws Exception {
+        // a file listing every option, as one copied from conf/train.properties does, must not hide the recipe
+        Path conf = Files.writeString(tmp.resolve("full.properties"), "tta = flip\naugment = flip\nepochs = 8\n");
+        CommandLineRunner r = dryRun("--config", conf.toString(), "--recipe", "reference", "--lr-schedule", "step");
         assertEquals(0, r.exitCode(), r.err());
-        assertTrue(r.out().contains("option augment = none"), "the recipe's: " + r.out());
-        assertTrue(r.out().contains("option tta = flip"), "the file's over the recipe's none: " + r.out());
+        assertTrue(r.out().contains("option augment = none"), "the recipe's over the file's: " + r.out());
+        assertTrue(r.out().contains("option tta = none"), "the recipe's over the file's: " + r.out());
+        assertTrue(r.out().contains("option epochs = 8"), "the file's, the recipe does not set it: " + r.out());
         assertTrue(r.out().contains("option lr-schedule = step"), "the command line's over the recipe's: " + r.out());
-        assertTrue(r.out().contains("option batch-size-per-worker = 64"), "built in, no recipe sets it: " + r.out());
+        assertTrue(r.out().contains("option batch-size-per-worker = 64"), "built in: " + r.out());
     }
 
     @Test
-    void aConfigFileCanNameARecipeThatTheCommandLinesRecipeReplaces() throws Exception {
+    void aConfigFileCanNameARecipeUnderItsOwnKeysThatTheCommandLinesRecipeReplaces() throws Exception {
         Path conf = Files.writeString(tmp.resolve("names-a-recipe.properties"), "recipe = quarter-hour\nepochs = 7\n");
         CommandLineRunner r = dryRun("--config", conf.toString());
         assertEquals(0, r.exitCode(), r.err());
         assertTrue(r.out().contains("option stem = pooled"), "the file's recipe: " + r.out());
-        assertTrue(r.out().contains("option epochs = 7"), "the file over its recipe: " + r.out());
+        assertTrue(r.out().contains("option epochs = 7"), "the file's own key over its recipe: " + r.out());
         r = dryRun("--config", conf.toString(), "--recipe", "reference");
         assertEquals(0, r.exitCode(), r.err());
         assertTrue(r.out().contains("option stem = imagenet"), "the command line's recipe instead: " + r.out());
