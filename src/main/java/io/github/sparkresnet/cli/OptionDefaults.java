@@ -1,6 +1,7 @@
 package io.github.sparkresnet.cli;
 
 import io.github.sparkresnet.BadInputException;
+import io.github.sparkresnet.train.Recipe;
 
 import java.io.IOException;
 import java.io.InputStream;
@@ -59,7 +60,7 @@ final class OptionDefaults {
     }
 
     private static Properties recipe(CommandLine cli, String name) {
-        Properties props = Recipe.load(name);
+        Properties props = Recipe.load(name, "--recipe");
         requireTrainOptions(cli, props, "--recipe " + name);
         return props;
     }

@@ -4,6 +4,7 @@ import io.github.sparkresnet.Redaction;
 import io.github.sparkresnet.data.CifarDownloader;
 import io.github.sparkresnet.data.PairCounts;
 import io.github.sparkresnet.spark.Nd4jSetup;
+import io.github.sparkresnet.train.Recipe;
 import io.github.sparkresnet.train.TrainConfig;
 import io.github.sparkresnet.train.TrainingJob;
 

@@ -5,6 +5,7 @@ import io.github.sparkresnet.data.ImageColumn;
 import io.github.sparkresnet.eval.MetricsTable;
 import io.github.sparkresnet.spark.Nd4jSetup;
 import io.github.sparkresnet.train.Checkpoints;
+import io.github.sparkresnet.train.Recipe;
 import io.github.sparkresnet.train.TrainConfig;
 import io.github.sparkresnet.train.TrainingJob;
 
@@ -15,6 +16,7 @@ import java.time.format.DateTimeFormatter;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.Properties;
 import java.util.UUID;
 import org.apache.hadoop.fs.FileSystem;
 import org.apache.hadoop.fs.Path;
@@ -53,6 +55,8 @@ import org.slf4j.LoggerFactory;
  * <p>Every {@code train} option but those choosing the images is a Param of the same meaning, default
  * and checks, named in camelCase ({@code --batch-size-per-worker} is {@code batchSizePerWorker};
  * {@link TrainParams}): set them with {@link #setOption} or Spark's {@code set(getParam(name), value)}.
+ * {@code recipe} ({@link #setRecipe}) takes one of {@code train --recipe}'s named recipes: its values
+ * replace the defaults of the Params not set, as {@code --recipe} does under the command line's options.
  * With {@code output} (and {@code runId}) set, a fit leaves what {@code train} leaves there (metrics
  * Parquet written after every epoch, checkpoints, best and final models) and {@code resume} continues
  * it; unset, it trains in a temporary directory removed after the fit. Either way the model's
@@ -73,6 +77,7 @@ public final class ResNetClassifier extends Estimator<ResNetClassificationModel>
     private final Param<String> probabilityCol;
     private final Param<String> rawPredictionCol;
     private final BooleanParam dropInvalid;
+    private final Param<String> recipe;
     private final TrainParams train;
     private final Param<?>[] params;
 
@@ -92,6 +97,9 @@ public final class ResNetClassifier extends Estimator<ResNetClassificationModel>
         rawPredictionCol = new Param<>(this, "rawPredictionCol", "raw prediction (log-probability) column name");
         dropInvalid = new BooleanParam(this, "dropInvalid", "drop images Spark's image source could not decode "
                 + "(logged) instead of failing");
+        recipe = new Param<>(this, "recipe", "a named recipe of train option defaults shipped with the job, as train "
+                + "--recipe takes it: one of " + String.join(", ", Recipe.NAMES) + "; its values replace the "
+                + "defaults of the Params not set (unset: the built-in defaults)");
         setDefault(featuresCol, "image");
         setDefault(labelCol, "label");
         setDefault(predictionCol, "prediction");
@@ -103,7 +111,7 @@ public final class ResNetClassifier extends Estimator<ResNetClassificationModel>
             setDefaultUnchecked(d.getKey(), d.getValue());
         }
         List<Param<?>> all = new ArrayList<>(List.of(featuresCol, labelCol, validationIndicatorCol, predictionCol,
-                probabilityCol, rawPredictionCol, dropInvalid));
+                probabilityCol, rawPredictionCol, dropInvalid, recipe));
         all.addAll(train.params());
         params = all.toArray(new Param<?>[0]);
     }
@@ -118,7 +126,7 @@ public final class ResNetClassifier extends Estimator<ResNetClassificationModel>
         return uid;
     }
 
-    /** The Params: the columns', then one per train option ({@link TrainParams}). */
+    /** The Params: the columns', the recipe, then one per train option ({@link TrainParams}). */
     @Override
     public Param<?>[] params() {
         return params.clone();
@@ -194,6 +202,23 @@ public final class ResNetClassifier extends Estimator<ResNetClassificationModel>
         return (ResNetClassifier) set(dropInvalid, value);
     }
 
+    /**
+     * Train with a named recipe's option defaults ({@code "quarter-hour"}: {@code train --recipe}'s
+     * names): the Params set on this estimator keep their values, the others take the recipe's.
+     */
+    public ResNetClassifier setRecipe(String name) {
+        recipeOptions(name);
+        return (ResNetClassifier) set(recipe, name);
+    }
+
+    public Param<String> recipe() {
+        return recipe;
+    }
+
+    private static Properties recipeOptions(String name) {
+        return Recipe.load(name, "ResNetClassifier Param recipe");
+    }
+
     public Param<String> featuresCol() {
         return featuresCol;
     }
@@ -227,8 +252,10 @@ public final class ResNetClassifier extends Estimator<ResNetClassificationModel>
      * label's 0 and 1.
      */
     TrainConfig trainConfig(String output, String runId) {
+        Properties recipeOptions = isDefined(recipe) ? recipeOptions($(recipe)) : new Properties();
         try {
-            return train.toConfig(this, List.of("--classes=0,1", "--output=" + output, "--run-id=" + runId))
+            return train.toConfig(this, recipeOptions,
+                    List.of("--classes=0,1", "--output=" + output, "--run-id=" + runId))
                     .validateTraining();
         } catch (BadInputException e) {
             throw new BadInputException("ResNetClassifier Params (each named after its train option): "
@@ -265,8 +292,8 @@ public final class ResNetClassifier extends Estimator<ResNetClassificationModel>
             List<Row> rows = new MetricsTable(spark, output).rows(runId);
             ResNetClassificationModel model = new ResNetClassificationModel(uid, Checkpoints.serialize(net),
                     images.classNames());
-            copyValues(model, ParamMap.empty()); // the shared column Params, dropInvalid and the run's tta
-            model.setBatchSize(config.evaluation.batchSize);
+            copyValues(model, ParamMap.empty()); // the shared column Params and dropInvalid
+            model.setTta(config.evaluation.tta.label()).setBatchSize(config.evaluation.batchSize);
             if (!rows.isEmpty()) {
                 model.withSummary(new ResNetClassificationModel.Summary(rows, rows.get(0).schema()));
             }

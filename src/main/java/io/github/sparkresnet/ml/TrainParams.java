@@ -8,6 +8,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.Properties;
 import java.util.Set;
 import org.apache.spark.ml.param.BooleanParam;
 import org.apache.spark.ml.param.DoubleParam;
@@ -114,17 +115,32 @@ final class TrainParams implements Serializable {
 
     /**
      * The settings {@code owner}'s Params hold, through train's own parser: each defined Param as its
-     * option (booleans as a flag when true), but those {@code extra} gives ({@code --name=value}),
-     * which win.
+     * option (booleans as a flag when true), a Param not set taking {@code recipe}'s value where the
+     * recipe has one (as {@code train --recipe} does: the recipe over the defaults, what the user set
+     * over the recipe), but those {@code extra} gives ({@code --name=value}), which win.
      */
-    TrainConfig toConfig(Params owner, List<String> extra) {
+    TrainConfig toConfig(Params owner, Properties recipe, List<String> extra) {
+        for (String key : recipe.stringPropertyNames()) {
+            if (!byOption.containsKey("--" + key)) {
+                throw new IllegalStateException("the recipe sets " + key + ", which has no Param (the DataFrame "
+                        + "replaces it, or it is not a train option)");
+            }
+        }
         List<String> args = new ArrayList<>();
         for (Map.Entry<String, Param<?>> e : byOption.entrySet()) {
             Param<?> param = e.getValue();
-            if (!owner.isDefined(param) || extra.stream().anyMatch(x -> x.startsWith(e.getKey() + "="))) {
+            if (extra.stream().anyMatch(x -> x.startsWith(e.getKey() + "="))) {
                 continue;
             }
-            Object value = owner.getOrDefault(param);
+            String fromRecipe = owner.isSet(param) ? null : recipe.getProperty(e.getKey().substring(2));
+            Object value;
+            if (fromRecipe != null) {
+                value = param instanceof BooleanParam ? Boolean.valueOf(fromRecipe.trim()) : fromRecipe.trim();
+            } else if (owner.isDefined(param)) {
+                value = owner.getOrDefault(param);
+            } else {
+                continue;
+            }
             if (value instanceof Boolean b) {
                 if (b) {
                     args.add(e.getKey());

@@ -13,6 +13,7 @@ import static org.junit.jupiter.api.Assertions.fail;
 import io.github.sparkresnet.BadInputException;
 import io.github.sparkresnet.data.ImageFolders;
 import io.github.sparkresnet.spark.TestSpark;
+import io.github.sparkresnet.train.Recipe;
 import io.github.sparkresnet.train.TrainConfig;
 
 import java.nio.file.Files;
@@ -20,6 +21,7 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.Properties;
 import java.util.Set;
 import java.util.stream.Stream;
 import org.apache.spark.ml.Pipeline;
@@ -41,9 +43,9 @@ import picocli.CommandLine.Model.OptionSpec;
 
 /** The estimator's Params against train's options, its persistence, and a fit in a Pipeline on local Spark. */
 class ResNetClassifierTest {
-    /** The estimator's own Params: the columns and what the model takes of them. */
-    private static final Set<String> COLUMN_PARAMS = Set.of("featuresCol", "labelCol", "validationIndicatorCol",
-            "predictionCol", "probabilityCol", "rawPredictionCol", "dropInvalid");
+    /** The estimator's own Params: the columns, what the model takes of them, and the recipe. */
+    private static final Set<String> OWN_PARAMS = Set.of("featuresCol", "labelCol", "validationIndicatorCol",
+            "predictionCol", "probabilityCol", "rawPredictionCol", "dropInvalid", "recipe");
 
     /** A value other than the default for every option taking text; a new such option needs one here. */
     private static final Map<String, String> OTHER_TEXT = Map.of("--averaging", "driver", "--averaged", "parameters",
@@ -81,8 +83,8 @@ class ResNetClassifierTest {
         }
         for (Param<?> param : classifier.params()) {
             long matching = options.stream().filter(o -> TrainParams.camelCase(o).equals(param.name())).count();
-            assertEquals(COLUMN_PARAMS.contains(param.name()) ? 0 : 1, matching, "Param " + param.name()
-                    + ": a column Param or exactly one train option");
+            assertEquals(OWN_PARAMS.contains(param.name()) ? 0 : 1, matching, "Param " + param.name()
+                    + ": one of the estimator's own or exactly one train option");
         }
         assertTrue(options.containsAll(List.of("--epochs", "--augment", "--tta", "--output", "--data")), options.toString());
     }
@@ -123,7 +125,7 @@ class ResNetClassifierTest {
                 }
             }
             classifier.setOption(param.name(), value);
-            TrainConfig config = classifier.trainParams().toConfig(classifier, List.of());
+            TrainConfig config = classifier.trainParams().toConfig(classifier, new Properties(), List.of());
             assertEquals(String.valueOf(value).toLowerCase(), config.asMap().get(name.substring(2)).toLowerCase(),
                     name + " through Param " + param.name());
         }
@@ -132,7 +134,8 @@ class ResNetClassifierTest {
     @Test
     void savedAndLoadedWithEveryParam() throws Exception {
         ResNetClassifier classifier = new ResNetClassifier().setOption("epochs", 3).setOption("--augment", "crop-flip")
-                .setOption("learningRate", 0.0005).setOption("resume", true).setValidationIndicatorCol("isVal");
+                .setOption("learningRate", 0.0005).setOption("resume", true).setValidationIndicatorCol("isVal")
+                .setRecipe("quarter-hour");
         String path = dir.resolve("classifier").toString();
         classifier.write().overwrite().save(path);
         ResNetClassifier loaded = ResNetClassifier.load(path);
@@ -146,7 +149,40 @@ class ResNetClassifierTest {
     }
 
     @Test
+    void aRecipeReplacesTheDefaultsOfTheParamsNotSetAsTrainsRecipeDoes() {
+        List<String> runArgs = List.of("--classes=0,1", "--output=out", "--run-id=r");
+        for (String name : Recipe.NAMES) {
+            Properties recipe = Recipe.load(name, "--recipe");
+            List<String> args = new ArrayList<>(runArgs);
+            recipe.stringPropertyNames().forEach(k -> args.add("--" + k + "=" + recipe.getProperty(k).trim()));
+            Map<String, String> expected = TrainConfig.parse(args).asMap();
+            assertEquals(expected, new ResNetClassifier().setRecipe(name).trainConfig("out", "r").asMap(), name);
+            assertTrue(recipe.stringPropertyNames().stream().anyMatch(k -> !expected.get(k).equals(
+                    new ResNetClassifier().trainConfig("out", "r").asMap().get(k))), name + " changes a default");
+        }
+        // What the user set wins, whichever was set first; the rest is the recipe's.
+        Map<String, String> before = new ResNetClassifier().setOption("epochs", 2).setOption("augment", "flip")
+                .setRecipe("quarter-hour").trainConfig("out", "r").asMap();
+        Map<String, String> after = new ResNetClassifier().setRecipe("quarter-hour").setOption("epochs", 2)
+                .setOption("augment", "flip").trainConfig("out", "r").asMap();
+        assertEquals(before, after);
+        assertEquals(List.of("2", "flip", "pooled", "0.05"), List.of(after.get("epochs"), after.get("augment"),
+                after.get("stem"), after.get("weight-decay")));
+        // Spark's own set(param, value) takes the name too.
+        ResNetClassifier bySet = new ResNetClassifier();
+        bySet.set(bySet.recipe(), "long");
+        assertEquals("cifar", bySet.trainConfig("out", "r").asMap().get("stem"));
+    }
+
+    @Test
     void wrongNamesValuesAndColumnsAreOneClearMessage() {
+        String expectedRecipes = "ResNetClassifier Param recipe fast: expected one of reference, quarter-hour, long";
+        assertEquals(expectedRecipes, assertThrows(BadInputException.class,
+                () -> new ResNetClassifier().setRecipe("fast")).getMessage());
+        ResNetClassifier unknownBySet = new ResNetClassifier();
+        unknownBySet.set(unknownBySet.recipe(), "fast");
+        assertEquals(expectedRecipes, assertThrows(BadInputException.class,
+                () -> unknownBySet.trainConfig("o", "r")).getMessage());
         BadInputException noParam = assertThrows(BadInputException.class,
                 () -> new ResNetClassifier().setOption("epoch", 3));
         assertTrue(noParam.getMessage().startsWith("ResNetClassifier has no Param 'epoch'; its Params: "),
@@ -191,11 +227,14 @@ class ResNetClassifierTest {
         Dataset<Row> rows = colours().withColumn("label", col("name").equalTo("dog").cast("int"));
         String out = dir.resolve("kept").toString();
         ResNetClassifier one = new ResNetClassifier().setValidationIndicatorCol("isVal").setOption("epochs", 1)
-                .setOption("batchSizePerWorker", 6).setOption("output", out).setOption("runId", "kept");
+                .setOption("batchSizePerWorker", 6).setOption("output", out).setOption("runId", "kept")
+                .setRecipe("reference");
         one.fit(rows);
         assertTrue(Files.exists(dir.resolve("kept/checkpoints/kept/epoch-0001.zip")));
         assertTrue(Files.exists(dir.resolve("kept/model/kept/final.zip")));
         Row first = TestSpark.get().read().parquet(out + "/metrics").first();
+        assertEquals("none", first.getAs("val_tta"), "the reference recipe scores without test-time flips");
+        assertEquals("none", first.<scala.collection.Map<String, String>>getAs("train_options").apply("augment"));
 
         BadInputException again = assertThrows(BadInputException.class, () -> one.fit(rows));
         assertTrue(again.getMessage().contains("already holds checkpoints; pass --resume"), again.getMessage());
@@ -206,6 +245,7 @@ class ResNetClassifierTest {
         assertEquals(2, epochs.size(), "epoch 1 from the first fit, epoch 2 from the resumed one");
         assertEquals(first.<java.sql.Timestamp>getAs("end_time"), epochs.get(0).<java.sql.Timestamp>getAs("end_time"),
                 "epoch 1 was not trained again");
+        assertEquals("none", two.getOrDefault(two.tta()), "the model scores as its run scored, the recipe's way");
     }
 
     @Test
