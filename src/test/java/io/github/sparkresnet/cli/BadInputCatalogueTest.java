@@ -127,6 +127,15 @@ class BadInputCatalogueTest {
                                 "expected one of none, flip, crop-flip, found 'rotate'")),
                 new Case("unknown test-time augmentation", (data, out) -> args(data, out, "--tta", "crop"),
                         List.of("Invalid value for option '--tta'", "expected one of none, flip, found 'crop'")),
+                new Case("unknown recipe", (data, out) -> args(data, out, "--recipe", "fast"),
+                        List.of("--recipe fast: expected one of reference, quarter-hour, long")),
+                new Case("unknown key in a --config file", (data, out) -> args(data, out, "--config",
+                        Files.writeString(data.resolveSibling("typo.properties"), "epoch = 7\n").toString()),
+                        List.of("typo.properties: unknown key 'epoch'; keys are train option names without '--'")),
+                new Case("a --config file naming another", (data, out) -> args(data, out, "--config",
+                        Files.writeString(data.resolveSibling("nested.properties"), "config = other.properties\n")
+                                .toString()),
+                        List.of("nested.properties: key 'config' names another file; expected the options themselves")),
                 new Case("an option given twice", (data, out) -> args(data, out, "--epochs", "3", "--epochs", "4"),
                         List.of("option '--epochs' (N) should be specified only once")),
                 new Case("output that cannot be written", (data, out) -> {

@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.github.sparkresnet.data.SyntheticCifar;
 import io.github.sparkresnet.spark.TestSpark;
+import io.github.sparkresnet.train.Recipe;
 
 import java.io.Reader;
 import java.nio.file.Files;
@@ -116,14 +117,6 @@ class TrainOptionsTest {
     }
 
     @Test
-    void unknownConfigKeyIsAnError() throws Exception {
-        Path conf = Files.writeString(tmp.resolve("typo.properties"), "epoch = 7\n");
-        CommandLineRunner r = dryRun("--config", conf.toString());
-        assertEquals(Main.EXIT_BAD_INPUT, r.exitCode());
-        assertTrue(r.err().contains("unknown key 'epoch'"), r.err());
-    }
-
-    @Test
     void notebooksGetTheSameConfigAsTheCommandLine() {
         io.github.sparkresnet.train.TrainConfig c = Main.trainConfig("--data", "/d", "--epochs", "2", "--run-id", "nb");
         assertEquals("/d", c.data.path);
@@ -204,14 +197,6 @@ class TrainOptionsTest {
         assertTrue(r.out().contains("option stem = imagenet"), "the command line's recipe instead: " + r.out());
         assertTrue(r.out().contains("option augment = none"), r.out());
         assertTrue(r.out().contains("option epochs = 7"), r.out());
-    }
-
-    @Test
-    void aConfigFileNamingAnotherConfigFileIsAnError() throws Exception {
-        Path conf = Files.writeString(tmp.resolve("nested.properties"), "config = other.properties\n");
-        CommandLineRunner r = dryRun("--config", conf.toString());
-        assertEquals(Main.EXIT_BAD_INPUT, r.exitCode());
-        assertTrue(r.err().contains("key 'config' names another file"), r.err());
     }
 
     @Test
