@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Benchmark: what writing one epoch's checkpoint costs the driver, DL4J's deflated zip against the
-# stored one the job writes, side by side on a trained network (a checkpoint of a real run), and
+# stored one the job writes (its float arrays copied in bulk) and the same stored zip with ND4J's
+# value-by-value array writer, side by side on a trained network (a checkpoint of a real run), and
 # what reading each back costs.
 #   bench/checkpoint-write.sh CHECKPOINT_ZIP [REPEATS=3]
 set -euo pipefail

@@ -1,5 +1,6 @@
 package io.github.sparkresnet.model;
 
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -10,8 +11,11 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
 import java.util.zip.ZipEntry;
 import java.util.zip.ZipFile;
+import java.util.zip.ZipInputStream;
 import org.deeplearning4j.nn.graph.ComputationGraph;
 import org.deeplearning4j.util.ModelSerializer;
 import org.junit.jupiter.api.Test;
@@ -53,6 +57,20 @@ class SavedNetworksTest {
     }
 
     @Test
+    void eachEntryHoldsExactlyTheBytesDl4jsWriterWrites() throws IOException {
+        ComputationGraph net = SmallGraphs.trained();
+        ByteArrayOutputStream dl4j = new ByteArrayOutputStream();
+        ModelSerializer.writeModel(net, dl4j, true);
+        Map<String, byte[]> theirs = contents(dl4j.toByteArray());
+        Map<String, byte[]> ours = contents(written(net));
+        assertEquals(theirs.keySet(), ours.keySet());
+        for (String name : theirs.keySet()) {
+            assertArrayEquals(theirs.get(name), ours.get(name), name);
+        }
+        assertTrue(ours.get(ModelSerializer.UPDATER_BIN).length > 4 * net.params().length(), "Adam's moments written");
+    }
+
+    @Test
     void withoutTheUpdaterTheNetworkComputesTheSameFromAThirdOfTheBytes() throws IOException {
         ComputationGraph net = SmallGraphs.trained();
         byte[] whole = written(net);
@@ -87,6 +105,17 @@ class SavedNetworksTest {
         ByteArrayOutputStream bytes = new ByteArrayOutputStream();
         SavedNetworks.write(net, bytes);
         return bytes.toByteArray();
+    }
+
+    /** Each entry's uncompressed bytes, by name. */
+    private static Map<String, byte[]> contents(byte[] zip) throws IOException {
+        Map<String, byte[]> out = new TreeMap<>();
+        try (ZipInputStream in = new ZipInputStream(new ByteArrayInputStream(zip))) {
+            for (ZipEntry e = in.getNextEntry(); e != null; e = in.getNextEntry()) {
+                out.put(e.getName(), in.readAllBytes());
+            }
+        }
+        return out;
     }
 
     /** Entries with their sizes, read from the central directory (a stream reader cannot know them). */
