@@ -117,7 +117,9 @@ public final class SavedNetworks {
         zip.putNextEntry(new ZipEntry(entry));
         DataOutputStream data = new DataOutputStream(new BufferedOutputStream(zip, 1 << 16));
         INDArray a = array.isView() ? array.dup() : array; // as Nd4j.write does
-        if (a.dataType() == DataType.FLOAT && Nd4j.getEnvironment().isCPU() && a.data().length() == a.length()) {
+        // one direct ByteBuffer covers at most 2 GB: larger arrays (none in a ResNet34) take ND4J's path
+        if (a.dataType() == DataType.FLOAT && Nd4j.getEnvironment().isCPU() && a.data().length() == a.length()
+                && a.length() <= Integer.MAX_VALUE / Float.BYTES) {
             a.shapeInfoDataBuffer().write(data);
             writeFloats(a.data(), data);
         } else {
@@ -139,7 +141,7 @@ public final class SavedNetworks {
         out.writeUTF(buffer.dataType().name());
         try {
             FloatBuffer source = buffer.asNio().order(ByteOrder.nativeOrder()).asFloatBuffer()
-                    .limit(Math.toIntExact(buffer.length()));
+                    .limit((int) buffer.length());
             ByteBuffer chunk = ByteBuffer.allocate(1 << 16).order(ByteOrder.BIG_ENDIAN);
             FloatBuffer chunkFloats = chunk.asFloatBuffer();
             while (source.hasRemaining()) {
