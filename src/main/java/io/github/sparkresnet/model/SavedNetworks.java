@@ -1,5 +1,6 @@
 package io.github.sparkresnet.model;
 
+import io.github.sparkresnet.model.helpers.FloatViews;
 import io.github.sparkresnet.model.helpers.OneDnnHelpers;
 
 import java.io.BufferedOutputStream;
@@ -121,7 +122,7 @@ public final class SavedNetworks {
         if (a.dataType() == DataType.FLOAT && Nd4j.getEnvironment().isCPU() && a.data().length() == a.length()
                 && a.length() <= Integer.MAX_VALUE / Float.BYTES) {
             a.shapeInfoDataBuffer().write(data);
-            writeFloats(a.data(), data);
+            writeFloats(a, data);
         } else {
             Nd4j.write(a, data);
         }
@@ -130,18 +131,19 @@ public final class SavedNetworks {
     }
 
     /**
-     * A float buffer in the layout of ND4J's {@code DataBuffer.write} (its allocation mode, length and
+     * An array's floats in the layout of ND4J's {@code DataBuffer.write} (its allocation mode, length and
      * type, then each value big-endian), which {@code Nd4j.read} reads back, but copied in bulk: ND4J
      * writes value by value through the stream, a call per byte. The bytes are the same but for NaNs,
      * whose payload is kept where ND4J's writer canonicalises it.
      */
-    private static void writeFloats(DataBuffer buffer, DataOutputStream out) throws IOException {
+    private static void writeFloats(INDArray array, DataOutputStream out) throws IOException {
+        DataBuffer buffer = array.data();
         out.writeUTF(buffer.allocationMode().name());
         out.writeLong(buffer.length());
         out.writeUTF(buffer.dataType().name());
         try {
-            FloatBuffer source = buffer.asNio().order(ByteOrder.nativeOrder()).asFloatBuffer()
-                    .limit((int) buffer.length());
+            FloatBuffer source = FloatViews.view(array, 0, array.length()).order(ByteOrder.nativeOrder())
+                    .asFloatBuffer();
             ByteBuffer chunk = ByteBuffer.allocate(1 << 16).order(ByteOrder.BIG_ENDIAN);
             FloatBuffer chunkFloats = chunk.asFloatBuffer();
             while (source.hasRemaining()) {
@@ -152,8 +154,8 @@ public final class SavedNetworks {
                 out.write(chunk.array(), 0, n * Float.BYTES);
             }
         } finally {
-            // asNio() wraps the native memory without referencing its owner
-            Reference.reachabilityFence(buffer);
+            // the view wraps the native memory without referencing its owner
+            Reference.reachabilityFence(array);
         }
     }
 }
